@@ -1,0 +1,3 @@
+from healme_synth.cli import main
+
+main()

@@ -1,0 +1,97 @@
+"""In-process vLLM: one `LLM.chat` call per batch, one engine per model for the whole process.
+
+Engines are kept in a process-wide cache keyed by their settings, so roles naming the same model
+share one engine, and a test session (or a long-lived process) starts each engine only once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from healme_synth.backends import ChatTurn, Completion, GenParams
+from healme_synth.backends.embedded import resolve_model
+from healme_synth.config import VllmModel
+from healme_synth.errors import SetupError
+
+_ENGINES: dict[str, Any] = {}
+
+
+def _on_cpu() -> bool:
+    import torch
+
+    return not torch.cuda.is_available()
+
+
+def engine_for(model: VllmModel) -> Any:
+    """The shared engine for these settings, started on first use."""
+    key = model.model_dump_json()
+    if key in _ENGINES:
+        return _ENGINES[key]
+    # Must be set before vllm is imported: otherwise the CPU backend reserves one of two cores
+    # and tries to claim most of a memory node for its KV cache.
+    os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+    os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(model.cpu_kv_cache_gib))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        from vllm import LLM
+    except ImportError as e:
+        raise SetupError(
+            f"the vllm backend needs vLLM ({e}). Install it with "
+            "pip install 'healme-synth[cpu]' (CPU-only machines) or 'healme-synth[gpu]'."
+        ) from None
+    path = resolve_model(model.model)
+    eager = model.enforce_eager if model.enforce_eager is not None else _on_cpu()
+    _ENGINES[key] = LLM(
+        model=path,
+        max_model_len=model.max_model_len,
+        dtype=model.dtype,
+        tensor_parallel_size=model.tensor_parallel_size,
+        gpu_memory_utilization=model.gpu_memory_utilization,
+        enforce_eager=eager,
+        enable_prefix_caching=True,
+        seed=model.seed,
+    )
+    return _ENGINES[key]
+
+
+class VllmBackend:
+    def __init__(self, model: VllmModel) -> None:
+        self.label = model.label()
+        self.llm = engine_for(model)
+
+    def generate(
+        self, batch: Sequence[list[ChatTurn]], params: Sequence[GenParams]
+    ) -> list[Completion]:
+        if not batch:
+            return []
+        outputs = self.llm.chat(
+            [list(messages) for messages in batch],
+            sampling_params=[_sampling(p) for p in params],
+            use_tqdm=False,
+        )
+        return [
+            Completion(
+                text=out.outputs[0].text,
+                finish_reason=str(out.outputs[0].finish_reason),
+                prompt_tokens=len(out.prompt_token_ids or []),
+                completion_tokens=len(out.outputs[0].token_ids),
+                cached_tokens=out.num_cached_tokens or 0,
+            )
+            for out in outputs
+        ]
+
+
+def _sampling(p: GenParams) -> Any:
+    from vllm import SamplingParams
+    from vllm.sampling_params import StructuredOutputsParams
+
+    structured = StructuredOutputsParams(json=p.json_schema) if p.json_schema else None
+    return SamplingParams(
+        temperature=p.temperature,
+        top_p=p.top_p,
+        max_tokens=p.max_tokens,
+        seed=p.seed,
+        structured_outputs=structured,
+    )

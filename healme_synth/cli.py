@@ -1,0 +1,130 @@
+"""The command line: a thin typer app over pipeline.py.
+
+User mistakes (HealmeError) become one readable paragraph on stderr and exit code 2, never a
+traceback; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from healme_synth import pipeline
+from healme_synth.config import load_pipeline
+from healme_synth.errors import HealmeError
+from healme_synth.records import Manifest
+
+app = typer.Typer(
+    help="Generate synthetic CBT / cognitive-reframing counseling dialogues.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+PipelineArg = Annotated[Path, typer.Argument(help="A pipeline file, e.g. pipelines/healme.yaml.")]
+
+
+@app.command()
+def validate(path: PipelineArg) -> None:
+    """Check a pipeline file, its seed files and every template it names; report all problems."""
+    p = load_pipeline(path)
+    plan = pipeline.plan(p)
+    out.print(
+        f"{path}: OK ({len(plan.personas)} personas, protocol {plan.protocol.name}, "
+        f"{len(plan.protocol.turn_order())} turns, config sha256 {p.sha256()[:12]})"
+    )
+
+
+@app.command()
+def render(
+    path: PipelineArg,
+    persona: Annotated[str, typer.Option(help="The persona id to render for.")],
+) -> None:
+    """Print the exact messages each role receives at each turn, with scripted replies."""
+    plan = pipeline.plan(load_pipeline(path))
+    for i, (role, messages) in enumerate(pipeline.render_calls(plan, persona)):
+        out.rule(f"call {i + 1}: {role}")
+        for m in messages:
+            out.print(f"[bold]{m['role']}[/bold]", highlight=False)
+            out.print(m["content"], markup=False, highlight=False)
+            out.print()
+
+
+@app.command()
+def run(
+    path: PipelineArg,
+    out_dir: Annotated[
+        Optional[Path],  # noqa: UP045 (typer reads the annotation at run time)
+        typer.Option("--out", help="Run directory (default: <output.dir>/<run.name>)."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
+) -> None:
+    """Generate, filter, judge and write the dataset."""
+    p = load_pipeline(path)
+    plan = pipeline.plan(p)
+    cfg = p.config
+    run_dir = out_dir or p.resolve(cfg.output.dir) / cfg.run.name
+    total = cfg.seeds.sample or len(plan.personas)
+    started = time.monotonic()
+    stats = {"turns": 0, "tokens": 0}
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("dialogues · {task.fields[turns]} turns · {task.fields[rate]:.0f} tok/s"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=False) as bar:
+        task = bar.add_task(cfg.run.name, total=total, turns=0, rate=0.0)
+
+        def on_turn(requests: int, tokens: int) -> None:
+            stats["turns"] += requests
+            stats["tokens"] += tokens
+            rate = stats["tokens"] / max(time.monotonic() - started, 1e-9)
+            bar.update(task, turns=stats["turns"], rate=rate)
+
+        manifest = pipeline.run(
+            plan,
+            run_dir,
+            progress=pipeline.Progress(
+                on_turn=on_turn, on_dialogues=lambda n: bar.advance(task, n)
+            ),
+            overwrite=overwrite,
+        )
+    summary(manifest, run_dir)
+
+
+def summary(m: Manifest, run_dir: Path) -> None:
+    table = Table(title=f"{m.name}: {m.counts.kept} kept / {m.counts.dialogues} dialogues")
+    table.add_column("rejection reason")
+    table.add_column("dialogues", justify="right")
+    for reason, n in m.counts.by_reason.items():
+        table.add_row(reason, str(n))
+    if not m.counts.by_reason:
+        table.add_row("(none)", "0")
+    out.print(table)
+    if m.judge is not None:
+        means = ", ".join(f"{k} {v}" for k, v in m.judge.item_means.items())
+        out.print(f"judge {m.judge.rubric}: {means}; missing verdicts: {m.judge.missing}")
+    out.print(
+        f"tokens: {m.tokens.completion} generated, {m.tokens.prompt} prompt "
+        f"({m.tokens.cached} cached) in {m.seconds:.1f}s"
+    )
+    out.print(f"written: {run_dir}")
+
+
+def main() -> None:
+    try:
+        app()
+    except HealmeError as e:
+        err.print(f"error: {e}", markup=False, highlight=False, soft_wrap=True)
+        sys.exit(2)

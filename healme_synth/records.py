@@ -1,0 +1,135 @@
+"""The records that flow through the pipeline. They *are* the dataset schema.
+
+Roles are stored in dialogue terms (counselor, client); mapping to user/assistant happens only
+when a request or a training row is built.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["counselor", "client"]
+Attitude = Literal["positive", "neutral", "negative"]
+ThinkingTrap = Literal[
+    "labeling",
+    "mind_reading",
+    "fortune_telling",
+    "catastrophizing",
+    "all_or_nothing",
+    "overgeneralization",
+    "discounting_the_positive",
+    "should_statements",
+    "personalization",
+    "mental_filtering",
+]
+
+
+class Record(BaseModel):
+    """Unknown keys are an error, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Emotion(Record):
+    name: str = Field(min_length=1)
+    intensity: int = Field(ge=0, le=100)
+
+
+class Persona(Record):
+    """A client seed. Everything here is visible to the client role only."""
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    age: int = Field(ge=0, le=120)
+    gender: str
+    occupation: str
+    situation: str = Field(min_length=1)
+    thought: str = Field(min_length=1)
+    thinking_traps: list[ThinkingTrap] = Field(min_length=1)
+    emotions: list[Emotion] = Field(default_factory=list)
+    attitude: Attitude
+
+
+class Message(Record):
+    """One utterance, with what the engine said about producing it."""
+
+    role: Role
+    content: str
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+
+class Verdict(Record):
+    """A judge's scores. A reply that did not parse has parsed=False and no scores, never 0s."""
+
+    rubric: str
+    model: str
+    scores: dict[str, int | None]
+    mean: float | None
+    parsed: bool
+    raw: str
+
+
+class Reason(Record):
+    """Why a dialogue was rejected: a stable name to count by, and a detail for people."""
+
+    name: str
+    detail: str
+
+
+class Dialogue(Record):
+    id: str
+    protocol: str
+    persona: Persona
+    run_seed: int
+    models: dict[str, str] = Field(default_factory=dict)
+    messages: list[Message] = Field(default_factory=list)
+    verdict: Verdict | None = None
+    reasons: list[Reason] = Field(default_factory=list)
+
+    @property
+    def kept(self) -> bool:
+        return not self.reasons
+
+
+class Counts(Record):
+    dialogues: int = 0
+    kept: int = 0
+    rejected: int = 0
+    by_reason: dict[str, int] = Field(default_factory=dict)
+
+
+class Tokens(Record):
+    prompt: int = 0
+    completion: int = 0
+    cached: int = 0
+
+
+class JudgeSummary(Record):
+    rubric: str
+    model: str
+    judged: int = 0
+    missing: int = 0
+    item_means: dict[str, float | None] = Field(default_factory=dict)
+    mean: float | None = None
+
+
+class Manifest(Record):
+    """What a run was and what it produced; written as manifest.json beside the shards."""
+
+    name: str
+    protocol: str
+    run_seed: int
+    config: dict[str, object]
+    config_sha256: str
+    models: dict[str, str]
+    versions: dict[str, str]
+    counts: Counts
+    tokens: Tokens
+    judge: JudgeSummary | None
+    shards: list[str]
+    seconds: float
