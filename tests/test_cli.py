@@ -1,0 +1,148 @@
+"""The command line as a user meets it: a real subprocess, exit codes and stderr."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, scripted_config
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "healme_synth", *map(str, args)],
+        capture_output=True, text=True, env={"COLUMNS": "400", "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+    )
+
+
+def assert_user_error(result: subprocess.CompletedProcess[str], *parts: str) -> None:
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    for part in parts:
+        assert part in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_unknown_key_is_named_with_its_line_and_the_allowed_keys(
+    command: str, write_pipeline: Callable[..., Path]
+) -> None:
+    config = scripted_config()
+    config["roles"]["counselor"]["temprature"] = 0.3
+    path = write_pipeline(config)
+    line = path.read_text().splitlines().index("    temprature: 0.3") + 1
+    assert_user_error(
+        cli(command, path),
+        f"error: {path} has 1 problem: line {line}, unknown key `roles.counselor.temprature` "
+        "(allowed here: model, temperature, top_p, max_tokens).",
+    )
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_wrong_types_are_all_reported_at_once(
+    command: str, write_pipeline: Callable[..., Path]
+) -> None:
+    config = scripted_config()
+    config["roles"]["client"]["max_tokens"] = "lots"
+    config["run"]["seed"] = [1]
+    config["models"]["script"]["replies"] = {"client": "not a list"}
+    path = write_pipeline(config)
+    assert_user_error(
+        cli(command, path),
+        f"{path} has 3 problems: ",
+        "field `run.seed`: Input should be a valid integer",
+        "field `models.script.replies.client`: Input should be a valid list (got 'not a list')",
+        "field `roles.client.max_tokens`: Input should be a valid integer, unable to parse string "
+        "as an integer (got 'lots')",
+    )
+
+
+def test_unknown_backend_and_dangling_model_name(write_pipeline: Callable[..., Path]) -> None:
+    config = scripted_config()
+    config["models"]["gpt"] = {"backend": "tgi"}
+    config["roles"]["judge"]["model"] = "nope"
+    path = write_pipeline(config)
+    result = cli("validate", path)
+    assert_user_error(result, "field `models.gpt`: Input tag 'tgi' found using 'backend' does not "
+                      "match any of the expected tags: 'vllm', 'scripted'")
+    config["models"].pop("gpt")
+    assert_user_error(
+        cli("validate", write_pipeline(config)),
+        "roles.judge.model is 'nope', which is not a key of models (known: script)",
+    )
+
+
+def test_malformed_yaml_names_file_and_line(write_pipeline: Callable[..., Path]) -> None:
+    path = write_pipeline("run:\n  name: x\nseeds: [unclosed\n")
+    assert_user_error(cli("validate", path), f"error: {path}: not valid YAML: line 4, column 1")
+
+
+def test_undefined_template_variable_names_template_file_and_line(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    prompts = tmp_path / "prompts"
+    shutil.copytree(ROOT / "prompts", prompts)
+    template = prompts / "healme" / "client_system.j2"
+    template.write_text(template.read_text() + "Nickname: {{ persona.nickname }}\n")
+    path = write_pipeline(scripted_config(prompts_dir=str(prompts)))
+    line = template.read_text().count("\n")
+    for command in ("validate", "run"):
+        assert_user_error(
+            cli(command, path),
+            f"{path} cannot run: {template}, line {line}: undefined template variable: "
+            "'dict object' has no attribute 'nickname' (variables available: persona, protocol, "
+            "rounds).",
+        )
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_seed_file_and_bad_persona_are_reported_together(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"personas": [{"id": "x", "age": 40}]}))
+    config = scripted_config()
+    config["seeds"]["files"] = [str(tmp_path / "nowhere.yaml"), str(bad)]
+    result = cli("validate", write_pipeline(config))
+    assert_user_error(
+        result,
+        f"{tmp_path / 'nowhere.yaml'}: cannot read (No such file or directory)",
+        f"{bad} persona 1 (id x): `name` is required",
+        f"{bad} persona 1 (id x): `attitude` is required",
+    )
+
+
+def test_validate_and_render_on_the_shipped_pipelines() -> None:
+    ok = cli("validate", "pipelines/healme.yaml")
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("pipelines/healme.yaml: OK (60 personas, protocol healme, 6 turns")
+    shown = cli("render", "pipelines/scripted.yaml", "--persona", "hm-002")
+    assert shown.returncode == 0, shown.stderr
+    calls = [line for line in shown.stdout.splitlines() if line.startswith("─")]
+    assert [c.strip("─ ") for c in calls] == [
+        "call 1: client", "call 2: counselor", "call 3: client", "call 4: counselor",
+        "call 5: client", "call 6: counselor", "call 7: judge",
+    ]
+    assert "(Your reply now, the last exchange:" in shown.stdout
+    missing = cli("render", "pipelines/scripted.yaml", "--persona", "nobody")
+    assert_user_error(missing, "no persona with id 'nobody' in the seed files (e.g. hm-001,")
+
+
+def test_run_refuses_to_overwrite_an_existing_run(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    path = write_pipeline(scripted_config())
+    first = cli("run", path, "--out", tmp_path / "r")
+    assert first.returncode == 0, first.stderr
+    assert "t: 6 kept / 6 dialogues" in first.stdout
+    before = (tmp_path / "r" / "manifest.json").read_bytes()
+    again = cli("run", path, "--out", tmp_path / "r")
+    assert_user_error(again, f"{tmp_path / 'r'} already holds a run; pass --overwrite")
+    assert (tmp_path / "r" / "manifest.json").read_bytes() == before
+    assert cli("run", path, "--out", tmp_path / "r", "--overwrite").returncode == 0

@@ -1,0 +1,125 @@
+"""The whole pipeline with the scripted backend: determinism, counts, shards, manifest."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import datasets
+import pyarrow.parquet as pq
+
+from healme_synth import pipeline
+from healme_synth.config import load_pipeline
+from tests.conftest import scripted_config
+
+
+def run(path: Path, out: Path) -> pipeline.Manifest:
+    return pipeline.run(pipeline.plan(load_pipeline(path)), out)
+
+
+def test_two_runs_give_byte_identical_dialogues(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    path = write_pipeline(scripted_config())
+    run(path, tmp_path / "a")
+    run(path, tmp_path / "b")
+    shards = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.parquet"))
+    assert [str(s) for s in shards] == [
+        "data/default/rejected-00000-of-00001.parquet",
+        "data/default/train-00000-of-00001.parquet",
+    ]
+    for shard in shards:
+        assert (tmp_path / "a" / shard).read_bytes() == (tmp_path / "b" / shard).read_bytes()
+    # A different run seed gives different dialogues from the same personas.
+    other = scripted_config(run={"name": "t", "seed": 8, "batch_size": 4})
+    run(write_pipeline(other, "other.yaml"), tmp_path / "c")
+    rows_a = pq.read_table(tmp_path / "a" / shards[1]).to_pylist()
+    rows_c = pq.read_table(tmp_path / "c" / shards[1]).to_pylist()
+    assert [r["turns"] for r in rows_a] != [r["turns"] for r in rows_c]
+
+
+def test_results_do_not_depend_on_batch_size(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    small = scripted_config(run={"name": "t", "seed": 7, "batch_size": 1})
+    large = scripted_config(run={"name": "t", "seed": 7, "batch_size": 64})
+    run(write_pipeline(small, "s.yaml"), tmp_path / "s")
+    run(write_pipeline(large, "l.yaml"), tmp_path / "l")
+    shard = "data/default/train-00000-of-00001.parquet"
+    assert (tmp_path / "s" / shard).read_bytes() == (tmp_path / "l" / shard).read_bytes()
+
+
+def test_filtered_dialogues_are_rejected_before_the_judge(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    config = scripted_config(
+        run={"name": "t", "seed": 7, "batch_size": 2},
+        output={"dir": "out", "rows_per_shard": 2},
+        judge={"items": ["understanding", "focus"], "min_mean": 3},
+    )
+    config["models"]["script"]["replies"] = {
+        "client": ["I keep thinking I ruin things.", "Counselor: and how did that feel?", "Maybe."],
+        "counselor": ["What happened exactly?"],
+        # Judge calls only see dialogues that passed the filters, in order.
+        "judge": ['{"understanding": 5, "focus": 4}', "not json", '{"understanding": 1, "focus": 2}'],
+    }
+    manifest = run(write_pipeline(config), tmp_path / "r")
+    # Client replies cycle over 3 per turn over the 6 dialogues: dialogue i gets reply i % 3
+    # at turn 0; dialogues 1 and 4 start with the role flip ... every dialogue gets each client
+    # reply once across its 3 client turns, so all 6 contain "Client:" in some turn.
+    assert manifest.counts.model_dump() == {
+        "dialogues": 6, "kept": 0, "rejected": 6,
+        "by_reason": {"empty_utterance": 6, "role_flip": 6},
+    }
+    assert manifest.judge is not None and manifest.judge.judged == 0
+
+
+def test_gate_reasons_missing_verdicts_and_the_manifest(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    config = scripted_config(
+        run={"name": "t", "seed": 7, "batch_size": 4},
+        output={"dir": "out", "rows_per_shard": 2},
+        judge={"items": ["understanding", "focus"], "min_mean": 3},
+    )
+    config["models"]["script"]["replies"] = {
+        "client": ["I keep thinking I ruin things."],
+        "counselor": ["What happened, and what did you tell yourself about it?"],
+        "judge": ['{"understanding": 5, "focus": 4}', "not json", '{"understanding": 1, "focus": 2}'],
+    }
+    manifest = run(write_pipeline(config), tmp_path / "r")
+    # Six dialogues judged in order: ok, missing, low, ok, missing, low.
+    assert manifest.counts.model_dump() == {
+        "dialogues": 6, "kept": 2, "rejected": 4,
+        "by_reason": {"judge_below_min": 2, "judge_missing": 2},
+    }
+    assert manifest.judge is not None
+    assert manifest.judge.model_dump() == {
+        "rubric": "ctrs", "model": "scripted", "judged": 6, "missing": 2,
+        "item_means": {"understanding": 3.0, "focus": 3.0}, "mean": 3.0,
+    }
+    assert manifest.shards == [
+        "data/default/train-00000-of-00001.parquet",
+        "data/default/rejected-00000-of-00002.parquet",
+        "data/default/rejected-00001-of-00002.parquet",
+    ]
+    on_disk = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert on_disk == manifest.model_dump(mode="json")
+    assert on_disk["config"]["judge"]["min_mean"] == 3
+    assert len(on_disk["config_sha256"]) == 64
+    rejected = pq.read_table(tmp_path / "r" / manifest.shards[1]).to_pylist()
+    assert [(r["id"], r["reasons"], r["reason_details"], r["judge_parsed"], r["ctrs_focus"])
+            for r in rejected] == [
+        ("000001-" + rejected[0]["persona_id"], ["judge_missing"],
+         ["the judge reply did not parse"], False, None),
+        ("000002-" + rejected[1]["persona_id"], ["judge_below_min"],
+         ["mean 1.50 is below judge.min_mean 3.0"], True, 2),
+    ]
+    kept = datasets.load_dataset("parquet", data_dir=str(tmp_path / "r" / "data" / "default"))
+    assert list(kept) == ["train"] or set(kept) == {"train", "rejected"}
+    assert [r["ctrs_understanding"] for r in kept["train"]] == [5, 5]
+    first = kept["train"][0]
+    assert [m["role"] for m in first["messages"]] == ["system"] + ["user", "assistant"] * 3
+    assert first["messages"][1]["content"] == "I keep thinking I ruin things."
+    assert first["prompt_tokens"] > 0 and first["judge_mean"] == 4.5
