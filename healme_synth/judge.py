@@ -54,7 +54,7 @@ def verdict_model(rubric: Rubric, items: list[str]) -> type[BaseModel]:
     }
     return create_model(  # type: ignore[call-overload,no-any-return]
         f"{rubric.name.capitalize()}Scores",
-        __config__=ConfigDict(extra="forbid"),
+        __config__=ConfigDict(extra="forbid", strict=True),  # "5" or true is not a score
         **fields,
     )
 

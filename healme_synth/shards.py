@@ -90,7 +90,7 @@ def to_row(d: Dialogue, training_system: str) -> dict[str, Any]:
         "attitude": p.attitude,
         "counselor_model": d.models.get("counselor"),
         "client_model": d.models.get("client"),
-        "judge_model": v.model if v else None,
+        "judge_model": v.model if v else d.models.get("judge"),
         "run_seed": d.run_seed,
         "prompt_tokens": sum(m.prompt_tokens for m in d.messages),
         "completion_tokens": sum(m.completion_tokens for m in d.messages),
@@ -122,7 +122,11 @@ def from_row(row: dict[str, Any]) -> Dialogue:
             parsed=row["judge_parsed"],
             raw=row["judge_raw"],
         )
-    models = {"counselor": row["counselor_model"], "client": row["client_model"]}
+    models = {
+        "counselor": row["counselor_model"],
+        "client": row["client_model"],
+        "judge": row["judge_model"],
+    }
     return Dialogue(
         id=row["id"],
         protocol=row["protocol"],
