@@ -41,6 +41,15 @@ CtrsItem = Literal[
 ]
 
 
+# CTRS items a three-round HealMe exchange can show (DOMAIN.md section 5).
+HEALME_CTRS_ITEMS: tuple[CtrsItem, ...] = (
+    "understanding",
+    "interpersonal_effectiveness",
+    "guided_discovery",
+    "focus",
+)
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
@@ -68,7 +77,7 @@ class VllmModel(Section):
     model: str = EMBEDDED_NAME
     """A local directory or hub id; the embedded default needs no download."""
     max_model_len: int = Field(2048, ge=256)
-    dtype: str = "auto"
+    dtype: Literal["auto", "half", "float16", "bfloat16", "float", "float32"] = "auto"
     tensor_parallel_size: int = Field(1, ge=1)
     gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
     cpu_kv_cache_gib: float = Field(2, gt=0)
@@ -92,7 +101,7 @@ class ScriptedModel(Section):
         return "scripted"
 
 
-ModelSection = Annotated[Union[VllmModel, ScriptedModel], Field(discriminator="backend")]
+ModelSection = Annotated[VllmModel | ScriptedModel, Field(discriminator="backend")]
 
 
 class RoleSection(Section):
@@ -110,16 +119,7 @@ class RolesSection(Section):
 
 
 class FiltersSection(Section):
-    enabled: list[FilterName] = Field(
-        default_factory=lambda: [
-            "turn_count",
-            "empty_utterance",
-            "overlong_utterance",
-            "role_flip",
-            "template_remnant",
-            "truncated",
-        ]
-    )
+    enabled: list[FilterName] = Field(default_factory=lambda: list(get_args(FilterName)))
     min_words: int = Field(2, ge=1)
     """An utterance with fewer words is empty for training purposes."""
     max_words: int = Field(220, ge=1)
@@ -127,15 +127,7 @@ class FiltersSection(Section):
 
 class JudgeSection(Section):
     enabled: bool = True
-    items: list[CtrsItem] = Field(
-        default_factory=lambda: [
-            "understanding",
-            "interpersonal_effectiveness",
-            "guided_discovery",
-            "focus",
-        ],
-        min_length=1,
-    )
+    items: list[CtrsItem] = Field(default_factory=lambda: list(HEALME_CTRS_ITEMS), min_length=1)
     """CTRS items to score (0-6 each); the default suits a three-round HealMe exchange."""
     min_mean: float | None = Field(None, ge=0, le=6)
     """Dialogues whose mean item score is below this are rejected."""

@@ -29,9 +29,7 @@ def _where(i: int, m: Message) -> str:
 
 def turn_count(d: Dialogue, rules: Rules) -> Reason | None:
     if len(d.messages) != rules.turns:
-        return Reason(
-            name="turn_count", detail=f"{len(d.messages)} turns, expected {rules.turns}"
-        )
+        return Reason(name="turn_count", detail=f"{len(d.messages)} turns, expected {rules.turns}")
     return None
 
 

@@ -49,10 +49,8 @@ def load_rubric(prompts_dir: Path, name: str = "ctrs") -> Rubric:
 
 def verdict_model(rubric: Rubric, items: list[str]) -> type[BaseModel]:
     """The pydantic model a reply must validate against; its JSON schema constrains decoding."""
-    fields: dict[str, Any] = {
-        item: (int, Field(ge=rubric.low, le=rubric.high)) for item in items
-    }
-    return create_model(  # type: ignore[call-overload,no-any-return]
+    fields: dict[str, Any] = {item: (int, Field(ge=rubric.low, le=rubric.high)) for item in items}
+    return create_model(
         f"{rubric.name.capitalize()}Scores",
         __config__=ConfigDict(extra="forbid", strict=True),  # "5" or true is not a score
         **fields,
@@ -140,12 +138,12 @@ def gate(d: Dialogue, config: JudgeSection) -> Reason | None:
         if config.on_missing == "reject":
             return Reason(name="judge_missing", detail="the judge reply did not parse")
         return None
-    if config.min_mean is not None and d.verdict.mean is not None:
-        if d.verdict.mean < config.min_mean:
-            return Reason(
-                name="judge_below_min",
-                detail=f"mean {d.verdict.mean:.2f} is below judge.min_mean {config.min_mean}",
-            )
+    mean = d.verdict.mean
+    if config.min_mean is not None and mean is not None and mean < config.min_mean:
+        return Reason(
+            name="judge_below_min",
+            detail=f"mean {mean:.2f} is below judge.min_mean {config.min_mean}",
+        )
     return None
 
 

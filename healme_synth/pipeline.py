@@ -114,9 +114,10 @@ def check(pipeline: Pipeline) -> list[str]:
             except ConfigError as e:
                 problems.append(str(e))
     for name, model in cfg.models.items():
-        if not isinstance(model, ScriptedModel) and model.model.startswith((".", "/")):
-            if not pipeline.resolve(model.model).exists():
-                problems.append(f"models.{name}.model: {model.model} does not exist")
+        if isinstance(model, ScriptedModel) or not model.model.startswith((".", "/")):
+            continue  # hub ids and the embedded name cannot be checked here
+        if not pipeline.resolve(model.model).exists():
+            problems.append(f"models.{name}.model: {model.model} does not exist")
     return problems
 
 
@@ -209,9 +210,14 @@ def run(
             totals.kept += d.kept
             totals.reasons.update({r.name for r in d.reasons})
             for m in d.messages:
-                _add(totals.tokens, Tokens(
-                    prompt=m.prompt_tokens, completion=m.completion_tokens, cached=m.cached_tokens
-                ))
+                _add(
+                    totals.tokens,
+                    Tokens(
+                        prompt=m.prompt_tokens,
+                        completion=m.completion_tokens,
+                        cached=m.cached_tokens,
+                    ),
+                )
             if d.verdict is not None:
                 totals.verdicts.append(d.verdict)
         if progress.on_dialogues is not None:

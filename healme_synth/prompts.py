@@ -44,8 +44,7 @@ class Prompts:
             at = f"{where}, line {line}" if where else str(self.root / name)
             known = ", ".join(sorted(context))
             raise ConfigError(
-                f"{at}: undefined template variable: {e.message} "
-                f"(variables available: {known})."
+                f"{at}: undefined template variable: {e.message} (variables available: {known})."
             ) from None
 
 

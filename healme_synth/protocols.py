@@ -52,10 +52,17 @@ class Protocol(_Strict):
         """Rounds count from 1; turn counts from 0."""
         return turn // 2 + 1
 
-    def template(self, field: Literal[
-        "counselor_system", "client_system", "training_system",
-        "client_opening", "counselor_turn", "client_turn",
-    ]) -> str | None:
+    def template(
+        self,
+        field: Literal[
+            "counselor_system",
+            "client_system",
+            "training_system",
+            "client_opening",
+            "counselor_turn",
+            "client_turn",
+        ],
+    ) -> str | None:
         """The template's name for the jinja loader (relative to prompts_dir)."""
         name = getattr(self.templates, field)
         return None if name is None else f"{self.name}/{name}"

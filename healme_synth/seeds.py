@@ -33,7 +33,8 @@ def load_personas(paths: Iterable[Path], allow_minors: bool = False) -> list[Per
             if persona.age < 18 and not allow_minors:
                 problems.append(
                     f"{where}: persona {persona.id!r} is {persona.age}; personas under 18 are "
-                    "refused by default (set seeds.allow_minors: true only with a documented reason)"
+                    "refused by default (set seeds.allow_minors: true only with a documented "
+                    "reason)"
                 )
                 continue
             seen[persona.id] = where

@@ -217,6 +217,7 @@ def write_card(run_dir: Path, manifest: Manifest, config_name: str) -> None:
         if judge
         else "No judge was run."
     )
+    models = ", ".join(f"{role}: `{model}`" for role, model in manifest.models.items())
     card = f"""---
 configs:
 - config_name: {config_name}
@@ -234,12 +235,13 @@ tags:
 # {manifest.name}
 
 Synthetic counseling dialogues generated with healme-synth (protocol `{manifest.protocol}`,
-run seed {manifest.run_seed}). Models: {", ".join(f"{r}: `{m}`" for r, m in manifest.models.items())}.
+run seed {manifest.run_seed}). Models: {models}.
 
 These dialogues are machine-generated role-play between two language models. They are not
 transcripts of real counseling and are not clinical advice.
 
-- Dialogues: {c.dialogues}; kept (split `train`): {c.kept}; rejected (split `rejected`): {c.rejected}.
+- Dialogues: {c.dialogues}; kept (split `train`): {c.kept};
+  rejected (split `rejected`): {c.rejected}.
 - {judge_line}
 - Config SHA-256: `{manifest.config_sha256}` (the resolved config is in manifest.json).
 

@@ -17,7 +17,10 @@ from tests.conftest import ROOT, scripted_config
 def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "healme_synth", *map(str, args)],
-        capture_output=True, text=True, env={"COLUMNS": "400", "PATH": "/usr/bin:/bin"},
+        check=False,
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "400", "PATH": "/usr/bin:/bin"},
         cwd=ROOT,
     )
 
@@ -69,8 +72,11 @@ def test_unknown_backend_and_dangling_model_name(write_pipeline: Callable[..., P
     config["roles"]["judge"]["model"] = "nope"
     path = write_pipeline(config)
     result = cli("validate", path)
-    assert_user_error(result, "field `models.gpt`: Input tag 'tgi' found using 'backend' does not "
-                      "match any of the expected tags: 'vllm', 'scripted'")
+    assert_user_error(
+        result,
+        "field `models.gpt`: Input tag 'tgi' found using 'backend' does not "
+        "match any of the expected tags: 'vllm', 'scripted'",
+    )
     config["models"].pop("gpt")
     assert_user_error(
         cli("validate", write_pipeline(config)),
@@ -126,8 +132,13 @@ def test_validate_and_render_on_the_shipped_pipelines() -> None:
     assert shown.returncode == 0, shown.stderr
     calls = [line for line in shown.stdout.splitlines() if line.startswith("─")]
     assert [c.strip("─ ") for c in calls] == [
-        "call 1: client", "call 2: counselor", "call 3: client", "call 4: counselor",
-        "call 5: client", "call 6: counselor", "call 7: judge",
+        "call 1: client",
+        "call 2: counselor",
+        "call 3: client",
+        "call 4: counselor",
+        "call 5: client",
+        "call 6: counselor",
+        "call 7: judge",
     ]
     assert "(Your reply now, the last exchange:" in shown.stdout
     missing = cli("render", "pipelines/scripted.yaml", "--persona", "nobody")

@@ -62,14 +62,20 @@ def test_filtered_dialogues_are_rejected_before_the_judge(
         "client": ["I keep thinking I ruin things.", "Counselor: and how did that feel?", "Maybe."],
         "counselor": ["What happened exactly?"],
         # Judge calls only see dialogues that passed the filters, in order.
-        "judge": ['{"understanding": 5, "focus": 4}', "not json", '{"understanding": 1, "focus": 2}'],
+        "judge": [
+            '{"understanding": 5, "focus": 4}',
+            "not json",
+            '{"understanding": 1, "focus": 2}',
+        ],
     }
     manifest = run(write_pipeline(config), tmp_path / "r")
     # Client replies cycle over 3 per turn over the 6 dialogues: dialogue i gets reply i % 3
     # at turn 0; dialogues 1 and 4 start with the role flip ... every dialogue gets each client
     # reply once across its 3 client turns, so all 6 contain "Client:" in some turn.
     assert manifest.counts.model_dump() == {
-        "dialogues": 6, "kept": 0, "rejected": 6,
+        "dialogues": 6,
+        "kept": 0,
+        "rejected": 6,
         "by_reason": {"empty_utterance": 6, "role_flip": 6},
     }
     assert manifest.judge is not None and manifest.judge.judged == 0
@@ -86,18 +92,28 @@ def test_gate_reasons_missing_verdicts_and_the_manifest(
     config["models"]["script"]["replies"] = {
         "client": ["I keep thinking I ruin things."],
         "counselor": ["What happened, and what did you tell yourself about it?"],
-        "judge": ['{"understanding": 5, "focus": 4}', "not json", '{"understanding": 1, "focus": 2}'],
+        "judge": [
+            '{"understanding": 5, "focus": 4}',
+            "not json",
+            '{"understanding": 1, "focus": 2}',
+        ],
     }
     manifest = run(write_pipeline(config), tmp_path / "r")
     # Six dialogues judged in order: ok, missing, low, ok, missing, low.
     assert manifest.counts.model_dump() == {
-        "dialogues": 6, "kept": 2, "rejected": 4,
+        "dialogues": 6,
+        "kept": 2,
+        "rejected": 4,
         "by_reason": {"judge_below_min": 2, "judge_missing": 2},
     }
     assert manifest.judge is not None
     assert manifest.judge.model_dump() == {
-        "rubric": "ctrs", "model": "scripted", "judged": 6, "missing": 2,
-        "item_means": {"understanding": 3.0, "focus": 3.0}, "mean": 3.0,
+        "rubric": "ctrs",
+        "model": "scripted",
+        "judged": 6,
+        "missing": 2,
+        "item_means": {"understanding": 3.0, "focus": 3.0},
+        "mean": 3.0,
     }
     assert manifest.shards == [
         "data/default/train-00000-of-00001.parquet",
@@ -109,12 +125,24 @@ def test_gate_reasons_missing_verdicts_and_the_manifest(
     assert on_disk["config"]["judge"]["min_mean"] == 3
     assert len(on_disk["config_sha256"]) == 64
     rejected = pq.read_table(tmp_path / "r" / manifest.shards[1]).to_pylist()
-    assert [(r["id"], r["reasons"], r["reason_details"], r["judge_parsed"], r["ctrs_focus"])
-            for r in rejected] == [
-        ("000001-" + rejected[0]["persona_id"], ["judge_missing"],
-         ["the judge reply did not parse"], False, None),
-        ("000002-" + rejected[1]["persona_id"], ["judge_below_min"],
-         ["mean 1.50 is below judge.min_mean 3.0"], True, 2),
+    assert [
+        (r["id"], r["reasons"], r["reason_details"], r["judge_parsed"], r["ctrs_focus"])
+        for r in rejected
+    ] == [
+        (
+            "000001-" + rejected[0]["persona_id"],
+            ["judge_missing"],
+            ["the judge reply did not parse"],
+            False,
+            None,
+        ),
+        (
+            "000002-" + rejected[1]["persona_id"],
+            ["judge_below_min"],
+            ["mean 1.50 is below judge.min_mean 3.0"],
+            True,
+            2,
+        ),
     ]
     kept = datasets.load_dataset("parquet", data_dir=str(tmp_path / "r" / "data" / "default"))
     assert list(kept) == ["train"] or set(kept) == {"train", "rejected"}

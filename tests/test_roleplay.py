@@ -73,9 +73,7 @@ def test_check_alternation_accepts_only_system_then_user_assistant_ending_on_use
     with pytest.raises(ViewError):
         check_alternation([{"role": "user", "content": ""}])
     with pytest.raises(ViewError):
-        check_alternation(
-            [{"role": "system", "content": ""}, {"role": "assistant", "content": ""}]
-        )
+        check_alternation([{"role": "system", "content": ""}, {"role": "assistant", "content": ""}])
 
 
 def test_turn_seed_is_stable_and_distinct_per_coordinate() -> None:
@@ -95,18 +93,32 @@ def test_converse_runs_three_rounds_with_one_call_per_turn_over_the_batch() -> N
     backend = ScriptedBackend({"client": ["c1", "c2", "c3"], "counselor": ["k1", "k2", "k3"]})
     dialogues = [dialogue(dialogue_id=f"d{i}") for i in range(3)]
     turns: list[tuple[int, int]] = []
-    converse(dialogues, HEALME, PROMPTS, {"client": backend, "counselor": backend}, ROLES,
-             on_turn=lambda n, tokens: turns.append((n, tokens)))
+    converse(
+        dialogues,
+        HEALME,
+        PROMPTS,
+        {"client": backend, "counselor": backend},
+        ROLES,
+        on_turn=lambda n, tokens: turns.append((n, tokens)),
+    )
     assert len(backend.calls) == 18
     assert turns == [(3, 3)] * 6
     # Replies are handed out in call order and cycled, so dialogue i always gets reply i.
     for i, d in enumerate(dialogues):
         assert [(m.role, m.content) for m in d.messages] == [
-            ("client", f"c{i + 1}"), ("counselor", f"k{i + 1}")
+            ("client", f"c{i + 1}"),
+            ("counselor", f"k{i + 1}"),
         ] * 3
     roles_per_call = [p.role for _, p in backend.calls]
-    assert roles_per_call == ["client"] * 3 + ["counselor"] * 3 + ["client"] * 3 + [
-        "counselor"] * 3 + ["client"] * 3 + ["counselor"] * 3
+    assert (
+        roles_per_call
+        == ["client"] * 3
+        + ["counselor"] * 3
+        + ["client"] * 3
+        + ["counselor"] * 3
+        + ["client"] * 3
+        + ["counselor"] * 3
+    )
     for d in dialogues:
         assert [m.role for m in d.messages] == ["client", "counselor"] * 3
         assert all(m.finish_reason == "stop" for m in d.messages)
@@ -117,8 +129,9 @@ def test_roles_never_see_each_others_instructions_or_hidden_fields() -> None:
     d = dialogue()
     converse([d], HEALME, PROMPTS, {"client": backend, "counselor": backend}, ROLES)
     p = d.persona
-    counselor_system = PROMPTS.render("healme/counselor_system.j2", persona=p.model_dump(),
-                                      protocol="healme", rounds=3)
+    counselor_system = PROMPTS.render(
+        "healme/counselor_system.j2", persona=p.model_dump(), protocol="healme", rounds=3
+    )
     for messages, params in backend.calls:
         text = "\n".join(m["content"] for m in messages)
         if params.role == "counselor":
@@ -145,7 +158,8 @@ def test_a_dialogue_gets_the_same_replies_alone_or_in_any_batch() -> None:
     others = [dialogue(dialogue_id=f"o{i}") for i in range(5)]
     b1, b2 = ScriptedBackend(), ScriptedBackend()
     converse([alone], HEALME, PROMPTS, {"client": b1, "counselor": b1}, ROLES)
-    converse(others[:2] + [batched] + others[2:], HEALME, PROMPTS,
-             {"client": b2, "counselor": b2}, ROLES)
+    converse(
+        others[:2] + [batched] + others[2:], HEALME, PROMPTS, {"client": b2, "counselor": b2}, ROLES
+    )
     assert alone.messages == batched.messages
     assert len({m.content for m in alone.messages}) == 6

@@ -17,9 +17,15 @@ BANK = ROOT / "personas" / "bank.yaml"
 
 def row(**overrides: object) -> dict[str, object]:
     base: dict[str, object] = {
-        "id": "p1", "name": "Ana", "age": 30, "gender": "female", "occupation": "baker",
-        "situation": "Her cake collapsed at a wedding.", "thought": "I ruin everything.",
-        "thinking_traps": ["overgeneralization"], "emotions": [{"name": "sad", "intensity": 70}],
+        "id": "p1",
+        "name": "Ana",
+        "age": 30,
+        "gender": "female",
+        "occupation": "baker",
+        "situation": "Her cake collapsed at a wedding.",
+        "thought": "I ruin everything.",
+        "thinking_traps": ["overgeneralization"],
+        "emotions": [{"name": "sad", "intensity": 70}],
         "attitude": "neutral",
     }
     base.update(overrides)
@@ -45,14 +51,18 @@ def test_jsonl_and_yaml_load_the_same_persona(tmp_path: Path) -> None:
 
 def test_every_broken_row_is_reported_at_once_with_file_and_row(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
-    path.write_text("\n".join([
-        json.dumps(row()),
-        json.dumps(row(id="p2", age="old")),
-        "{not json",
-        json.dumps(row(id="p3", thinking_traps=["doom"], mood="x")),
-        json.dumps(row(id="p1")),
-        json.dumps(row(id="p4", age=16)),
-    ]))
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps(row()),
+                json.dumps(row(id="p2", age="old")),
+                "{not json",
+                json.dumps(row(id="p3", thinking_traps=["doom"], mood="x")),
+                json.dumps(row(id="p1")),
+                json.dumps(row(id="p4", age=16)),
+            ]
+        )
+    )
     with pytest.raises(ConfigError) as e:
         load_personas([path])
     msg = str(e.value)
@@ -74,7 +84,9 @@ def test_minors_load_only_when_allowed(tmp_path: Path) -> None:
 def test_a_yaml_file_without_a_personas_list_is_named(tmp_path: Path) -> None:
     path = tmp_path / "x.yaml"
     path.write_text("- id: 1\n")
-    with pytest.raises(ConfigError, match="x.yaml: expected a YAML mapping with a `personas:` list"):
+    with pytest.raises(
+        ConfigError, match="x.yaml: expected a YAML mapping with a `personas:` list"
+    ):
         load_personas([path])
 
 

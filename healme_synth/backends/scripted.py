@@ -40,9 +40,7 @@ class ScriptedBackend:
             i = self._next.get(p.role, 0)
             self._next[p.role] = i + 1
             return script[i % len(script)]
-        digest = hashlib.sha256(
-            json.dumps([messages, p.seed], sort_keys=True).encode()
-        ).digest()
+        digest = hashlib.sha256(json.dumps([messages, p.seed], sort_keys=True).encode()).digest()
         if p.json_schema is not None:
             return json.dumps(_fill(p.json_schema, digest))
         turn = sum(1 for m in messages if m["role"] == "assistant") + 1
@@ -57,13 +55,15 @@ def _fill(schema: dict[str, Any], digest: bytes, depth: int = 0) -> Any:
         return schema["enum"][byte % len(schema["enum"])]
     if kind == "object":
         props = schema.get("properties", {})
-        return {k: _fill(v, digest, depth + i + 1) for i, (k, v) in enumerate(sorted(props.items()))}
+        return {
+            k: _fill(v, digest, depth + i + 1) for i, (k, v) in enumerate(sorted(props.items()))
+        }
     if kind == "integer":
         lo, hi = int(schema.get("minimum", 0)), int(schema.get("maximum", 10))
         return lo + byte % (hi - lo + 1)
     if kind == "number":
-        lo, hi = float(schema.get("minimum", 0)), float(schema.get("maximum", 1))
-        return lo + (hi - lo) * byte / 255
+        low, high = float(schema.get("minimum", 0)), float(schema.get("maximum", 1))
+        return low + (high - low) * byte / 255
     if kind == "boolean":
         return bool(byte % 2)
     if kind == "array":
