@@ -217,6 +217,10 @@ def write_card(run_dir: Path, manifest: Manifest, config_name: str) -> None:
         if judge
         else "No judge was run."
     )
+    counts = (
+        f"Dialogues: {c.dialogues}; kept (split `train`): {c.kept}; "
+        f"rejected (split `rejected`): {c.rejected}."
+    )
     models = ", ".join(f"{role}: `{model}`" for role, model in manifest.models.items())
     card = f"""---
 configs:
@@ -240,8 +244,7 @@ run seed {manifest.run_seed}). Models: {models}.
 These dialogues are machine-generated role-play between two language models. They are not
 transcripts of real counseling and are not clinical advice.
 
-- Dialogues: {c.dialogues}; kept (split `train`): {c.kept};
-  rejected (split `rejected`): {c.rejected}.
+- {counts}
 - {judge_line}
 - Config SHA-256: `{manifest.config_sha256}` (the resolved config is in manifest.json).
 
