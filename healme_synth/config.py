@@ -78,6 +78,7 @@ class VllmModel(Section):
     """A local directory or hub id; the embedded default needs no download."""
     max_model_len: int = Field(2048, ge=256)
     dtype: Literal["auto", "half", "float16", "bfloat16", "float", "float32"] = "auto"
+    """auto: float32 on CPU (batch-invariant sampling), the model's own dtype on GPU."""
     tensor_parallel_size: int = Field(1, ge=1)
     gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
     cpu_kv_cache_gib: float = Field(2, gt=0)

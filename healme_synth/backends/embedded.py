@@ -95,8 +95,8 @@ def prepare_embedded_model(cache_dir: Path | None = None) -> Path:
     lock makes two processes preparing at once convert it only once.
     """
     source = gguf_path()
-    models = (cache_dir if cache_dir is not None else cache_root()) / "models"
-    target = models / f"{_STEM}-{_source_key(source)}"
+    target = model_dir(cache_dir)
+    models = target.parent
     if _is_complete(target):
         return target
     models.mkdir(parents=True, exist_ok=True)
@@ -121,6 +121,12 @@ def prepare_embedded_model(cache_dir: Path | None = None) -> Path:
             shutil.rmtree(work, ignore_errors=True)
             raise
     return target
+
+
+def model_dir(cache_dir: Path | None = None) -> Path:
+    """Where the prepared model lives (or will), without building it."""
+    models = (cache_dir if cache_dir is not None else cache_root()) / "models"
+    return models / f"{_STEM}-{_source_key(gguf_path())}"
 
 
 def _source_key(source: Path) -> str:

@@ -29,11 +29,16 @@ def engine_for(model: VllmModel) -> Any:
     key = model.model_dump_json()
     if key in _ENGINES:
         return _ENGINES[key]
+    on_cpu = _on_cpu()
     # Must be set before vllm is imported: otherwise the CPU backend reserves one of two cores
     # and tries to claim most of a memory node for its KV cache.
     os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(model.cpu_kv_cache_gib))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if on_cpu:
+        # In-process engine core on CPU: starts in ~6 s instead of ~22 s, same throughput,
+        # and exits without force-killing a worker.
+        os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
     try:
         from vllm import LLM
     except ImportError as e:
@@ -42,16 +47,21 @@ def engine_for(model: VllmModel) -> Any:
             "pip install 'healme-synth[cpu]' (CPU-only machines) or 'healme-synth[gpu]'."
         ) from None
     path = resolve_model(model.model)
-    eager = model.enforce_eager if model.enforce_eager is not None else _on_cpu()
+    eager = model.enforce_eager if model.enforce_eager is not None else on_cpu
+    # In bf16 on CPU a seeded request's text changes with the rest of its batch; in float32 it
+    # does not (measured: ~25% fewer tokens/s). Dialogues must not depend on batch composition.
+    dtype = "float32" if model.dtype == "auto" and on_cpu else model.dtype
     _ENGINES[key] = LLM(
         model=path,
         max_model_len=model.max_model_len,
-        dtype=model.dtype,
+        dtype=dtype,
         tensor_parallel_size=model.tensor_parallel_size,
         gpu_memory_utilization=model.gpu_memory_utilization,
         enforce_eager=eager,
         enable_prefix_caching=True,
         seed=model.seed,
+        # Without this, xgrammar lets JSON replies run into whitespace until max_tokens.
+        structured_outputs_config={"backend": "xgrammar", "disable_any_whitespace": True},
     )
     return _ENGINES[key]
 
