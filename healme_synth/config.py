@@ -81,7 +81,7 @@ class VllmModel(Section):
     """auto: float32 on CPU (batch-invariant sampling), the model's own dtype on GPU."""
     tensor_parallel_size: int = Field(1, ge=1)
     gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
-    cpu_kv_cache_gib: float = Field(2, gt=0)
+    cpu_kv_cache_gib: int = Field(2, ge=1)
     """KV cache size on CPU-only machines (VLLM_CPU_KVCACHE_SPACE)."""
     enforce_eager: bool | None = None
     """None: eager on CPU (compilation costs more than it saves there), compiled on GPU."""
@@ -111,6 +111,10 @@ class RoleSection(Section):
     temperature: float = Field(0.7, ge=0, le=2)
     top_p: float = Field(0.95, gt=0, le=1)
     max_tokens: int = Field(160, ge=1)
+    stop: list[str] = Field(default_factory=list)
+    """Strings that end a reply (not included in it), e.g. a blank line for one paragraph."""
+    repetition_penalty: float = Field(1.0, gt=0)
+    """Above 1 discourages repeating tokens; small models loop without it."""
 
 
 class RolesSection(Section):

@@ -117,6 +117,7 @@ def judge(
             top_p=section.top_p,
             max_tokens=section.max_tokens,
             seed=turn_seed(d.run_seed, d.id, len(d.messages), "judge"),
+            repetition_penalty=section.repetition_penalty,
             role="judge",
             json_schema=schema,
         )

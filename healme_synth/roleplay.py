@@ -112,6 +112,8 @@ def converse(
                 top_p=section.top_p,
                 max_tokens=section.max_tokens,
                 seed=turn_seed(d.run_seed, d.id, turn, speaker),
+                stop=tuple(section.stop),
+                repetition_penalty=section.repetition_penalty,
                 role=speaker,
             )
             for d in active

@@ -182,7 +182,11 @@ class ShardWriter:
     def _flush(self) -> None:
         part = self.folder / f".{self.split}-{len(self.parts):05d}.part.parquet"
         tmp = part.with_name(part.name + ".tmp")
-        pq.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA), tmp)
+        # An empty split gets a file with the schema and no row group: a row group of 0 rows
+        # makes readers that size batches from row groups (datasets) fail obscurely.
+        with pq.ParquetWriter(tmp, SCHEMA) as writer:
+            if self.rows:
+                writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA))
         os.replace(tmp, part)
         self.parts.append(part)
         self.rows = []

@@ -43,7 +43,7 @@ def test_unknown_key_is_named_with_its_line_and_the_allowed_keys(
     assert_user_error(
         cli(command, path),
         f"error: {path} has 1 problem: line {line}, unknown key `roles.counselor.temprature` "
-        "(allowed here: model, temperature, top_p, max_tokens).",
+        "(allowed here: model, temperature, top_p, max_tokens, stop, repetition_penalty).",
     )
 
 

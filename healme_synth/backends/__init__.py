@@ -26,6 +26,8 @@ class GenParams:
     top_p: float
     max_tokens: int
     seed: int
+    stop: tuple[str, ...] = ()
+    repetition_penalty: float = 1.0
     role: str = ""
     """Who is speaking (counselor, client, judge): scripted replies and logs need it."""
     json_schema: dict[str, Any] | None = field(default=None, hash=False, compare=False)

@@ -29,6 +29,8 @@ class ScriptedBackend:
         for messages, p in zip(batch, params, strict=True):
             self.calls.append((messages, p))
             text = self._reply(messages, p)
+            for stop in p.stop:  # the same contract as an engine: cut before the stop string
+                text = text.split(stop, 1)[0]
             words = len(text.split())
             prompt = sum(len(m["content"].split()) for m in messages)
             out.append(Completion(text, "stop", prompt_tokens=prompt, completion_tokens=words))

@@ -51,6 +51,15 @@ def engine_for(model: VllmModel) -> Any:
     # In bf16 on CPU a seeded request's text changes with the rest of its batch; in float32 it
     # does not (measured: ~25% fewer tokens/s). Dialogues must not depend on batch composition.
     dtype = "float32" if model.dtype == "auto" and on_cpu else model.dtype
+    cpu_only: dict[str, Any] = {}
+    if on_cpu:
+        # vLLM rewinds a seeded request's generator when a chunked prefill discards its sampled
+        # token; CPU generators cannot rewind ("CPU Generator does not use offset") and the
+        # engine dies. Scheduling whole prompts only avoids the discard.
+        cpu_only = {
+            "enable_chunked_prefill": False,
+            "max_num_batched_tokens": max(4096, model.max_model_len),
+        }
     _ENGINES[key] = LLM(
         model=path,
         max_model_len=model.max_model_len,
@@ -62,6 +71,7 @@ def engine_for(model: VllmModel) -> Any:
         seed=model.seed,
         # Without this, xgrammar lets JSON replies run into whitespace until max_tokens.
         structured_outputs_config={"backend": "xgrammar", "disable_any_whitespace": True},
+        **cpu_only,
     )
     return _ENGINES[key]
 
@@ -103,5 +113,7 @@ def _sampling(p: GenParams) -> Any:
         top_p=p.top_p,
         max_tokens=p.max_tokens,
         seed=p.seed,
+        stop=list(p.stop) or None,
+        repetition_penalty=p.repetition_penalty,
         structured_outputs=structured,
     )

