@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,11 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from transformers import AutoTokenizer
 
-from healme_synth import pipeline
 from healme_synth.backends import GenParams
 from healme_synth.backends.embedded import prepare_embedded_model
 from healme_synth.backends.vllm import VllmBackend
-from healme_synth.config import load_pipeline
 from healme_synth.judge import load_rubric, parse_verdict, verdict_schema
 from tests.conftest import ROOT
 
@@ -23,11 +23,20 @@ pytestmark = pytest.mark.engine
 
 
 @pytest.fixture(scope="module")
-def main_job(engine_model: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """pipelines/healme.yaml as shipped, run once on the session's engine."""
+def main_job(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's main job, as a user runs it: the console script on pipelines/healme.yaml."""
     run_dir = tmp_path_factory.mktemp("main") / "healme"
-    plan = pipeline.plan(load_pipeline(ROOT / "pipelines" / "healme.yaml"))
-    pipeline.run(plan, run_dir)
+    script = Path(sys.executable).parent / "healme-synth"
+    done = subprocess.run(
+        [str(script), "run", "pipelines/healme.yaml", "--out", str(run_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"written: {run_dir}" in done.stdout.replace("\n", "")
     return run_dir
 
 
