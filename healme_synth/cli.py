@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from healme_synth import export as export_formats
 from healme_synth import pipeline
 from healme_synth.config import load_pipeline
 from healme_synth.errors import HealmeError
@@ -101,6 +102,22 @@ def run(
             overwrite=overwrite,
         )
     summary(manifest, run_dir)
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Argument(help="healme, cactus, sqpsych or sharegpt.")],
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `run`.")],
+    out_file: Annotated[
+        Optional[Path],  # noqa: UP045 (typer reads the annotation at run time)
+        typer.Option("--out", help="Output file (default: RUN_DIR/exports/FORMAT-SPLIT.*)."),
+    ] = None,
+    split: Annotated[str, typer.Option(help="train (kept), rejected or all.")] = "train",
+) -> None:
+    """Write a run's dialogues in a reference dataset's format."""
+    target = out_file or export_formats.default_out(format, run_dir, split)
+    n = export_formats.export_run(format, run_dir, target, split)
+    out.print(f"wrote {n} rows to {target}", highlight=False)
 
 
 def summary(m: Manifest, run_dir: Path) -> None:

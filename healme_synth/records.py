@@ -25,6 +25,21 @@ ThinkingTrap = Literal[
     "mental_filtering",
 ]
 
+# How HealMe's released table spells each trap (DOMAIN.md section 1); exporters write these and
+# importers read them (and their variants) back.
+HEALME_TRAP_LABELS: dict[str, str] = {
+    "labeling": "Labeling and mislabeling",
+    "mind_reading": "Jumping to conclusions: mind reading",
+    "fortune_telling": "Jumping to conclusions: Fortune-telling",
+    "catastrophizing": "Catastrophizing",
+    "all_or_nothing": "Black-and-white or polarized thinking / All or nothing thinking",
+    "overgeneralization": "Overgeneralization",
+    "discounting_the_positive": "Discounting the positive",
+    "should_statements": "Should statements",
+    "personalization": "Personalization",
+    "mental_filtering": "Mental filtering",
+}
+
 
 class Record(BaseModel):
     """Unknown keys are an error, never silently dropped."""
