@@ -17,9 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from healme_synth import export as export_formats
-from healme_synth import pipeline
+from healme_synth import importers, pipeline
 from healme_synth.config import load_pipeline
-from healme_synth.errors import HealmeError
+from healme_synth.errors import ConfigError, HealmeError
 from healme_synth.records import Manifest
 
 app = typer.Typer(
@@ -42,6 +42,7 @@ def validate(path: PipelineArg) -> None:
     out.print(
         f"{path}: OK ({len(plan.personas)} personas, protocol {plan.protocol.name}, "
         f"{len(plan.protocol.turn_order())} turns, config sha256 {p.sha256()[:12]})"
+        + (f"; {plan.at_risk_held_back} at-risk seeds held back" if plan.at_risk_held_back else "")
     )
 
 
@@ -117,7 +118,42 @@ def export(
     """Write a run's dialogues in a reference dataset's format."""
     target = out_file or export_formats.default_out(format, run_dir, split)
     n = export_formats.export_run(format, run_dir, target, split)
-    out.print(f"wrote {n} rows to {target}", highlight=False)
+    out.print(f"wrote {n} rows to {target}", highlight=False, markup=False)
+
+
+seeds_app = typer.Typer(help="Persona seeds from other datasets.", no_args_is_help=True)
+app.add_typer(seeds_app, name="seeds")
+
+
+@seeds_app.command("import")
+def seeds_import(
+    format: Annotated[str, typer.Argument(help="healme, reframing or cactus.")],
+    file: Annotated[Path, typer.Argument(help="The file to import.")],
+    out_file: Annotated[
+        Optional[Path],  # noqa: UP045 (typer reads the annotation at run time)
+        typer.Option("--out", help="Persona JSONL to write (default: personas/imported/...)."),
+    ] = None,
+    allow_minors: Annotated[
+        bool, typer.Option(help="Keep clients under 18 (only with a documented reason).")
+    ] = False,
+) -> None:
+    """Turn a reference dataset's file into persona seeds (JSONL) that seeds.files can name."""
+    result = importers.import_seeds(format, file, allow_minors)
+    target = out_file or Path("personas") / "imported" / f"{format}-{file.stem}.jsonl"
+    importers.write_personas(result.personas, target)
+    out.print(
+        f"imported {len(result.personas)} personas from {file} into {target} "
+        f"({result.at_risk} flagged at-risk); {len(result.errors)} rows with errors",
+        highlight=False,
+        markup=False,
+    )
+    if result.errors:
+        raise ConfigError(
+            f"{file}: {len(result.errors)} row{'s' if len(result.errors) > 1 else ''} could not "
+            f"be imported (the other {len(result.personas)} were written to {target}): "
+            + "; ".join(result.errors)
+            + "."
+        )
 
 
 def summary(m: Manifest, run_dir: Path) -> None:

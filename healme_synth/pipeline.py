@@ -18,7 +18,7 @@ from typing import Any
 from healme_synth import filters, judge, roleplay
 from healme_synth.backends import Backend, build_backends
 from healme_synth.backends.scripted import ScriptedBackend
-from healme_synth.config import Pipeline, RoleSection, ScriptedModel
+from healme_synth.config import FiltersSection, Pipeline, RoleSection, ScriptedModel
 from healme_synth.errors import ConfigError
 from healme_synth.judge import Rubric, load_rubric
 from healme_synth.prompts import Prompts
@@ -37,13 +37,8 @@ class Plan:
     protocol: Protocol
     rubric: Rubric | None
     personas: list[Persona]
-
-    @property
-    def rules(self) -> filters.Rules:
-        f = self.pipeline.config.filters
-        return filters.Rules(
-            turns=len(self.protocol.turn_order()), min_words=f.min_words, max_words=f.max_words
-        )
+    rules: filters.Rules
+    at_risk_held_back: int = 0
 
     def roles(self) -> dict[str, RoleSection]:
         roles = self.pipeline.config.roles
@@ -59,14 +54,43 @@ def plan(pipeline: Pipeline) -> Plan:
         )
     cfg = pipeline.config
     prompts = Prompts(pipeline.resolve(cfg.prompts_dir))
+    personas = load_personas([pipeline.resolve(f) for f in cfg.seeds.files], cfg.seeds.allow_minors)
+    usable = [p for p in personas if cfg.seeds.include_at_risk or not p.at_risk]
+    protocol = load_protocol(prompts.root, cfg.protocol)
     return Plan(
         pipeline=pipeline,
         prompts=prompts,
-        protocol=load_protocol(prompts.root, cfg.protocol),
+        protocol=protocol,
         rubric=load_rubric(prompts.root) if cfg.judge.enabled else None,
-        personas=load_personas(
-            [pipeline.resolve(f) for f in cfg.seeds.files], cfg.seeds.allow_minors
-        ),
+        personas=usable,
+        rules=rules(cfg.filters, protocol, prompts),
+        at_risk_held_back=len(personas) - len(usable),
+    )
+
+
+def rules(f: FiltersSection, protocol: Protocol, prompts: Prompts) -> filters.Rules:
+    """What the filters check against, from the `filters:` section and the protocol."""
+    # The instructions the roles see, as written: a filter spots them leaking into utterances.
+    # Not the client's opening line (it is a line of the conversation) nor the training system
+    # message (the roles never see it).
+    shown = ("counselor_system", "client_system", "counselor_turn", "client_turn")
+    names = [protocol.template(field) for field in shown]  # type: ignore[arg-type]
+    return filters.Rules(
+        turns=len(protocol.turn_order()),
+        min_words=f.min_words,
+        max_words=f.max_words,
+        min_turns=f.min_turns,
+        end_marker=protocol.end_marker,
+        language=f.language,
+        max_foreign_share=f.max_foreign_share,
+        repeat_similarity=f.repeat_similarity,
+        echo_overlap=f.echo_overlap,
+        max_share=f.max_share,
+        counselor_max_words=f.counselor_max_words,
+        client_max_words=f.client_max_words,
+        seed_span=f.seed_span,
+        leak_span=f.leak_span,
+        instructions=tuple(prompts.source(name) for name in names if name is not None),
     )
 
 
@@ -80,8 +104,10 @@ def check(pipeline: Pipeline) -> list[str]:
         personas = load_personas(
             [pipeline.resolve(f) for f in cfg.seeds.files], cfg.seeds.allow_minors
         )
+        if not cfg.seeds.include_at_risk:
+            personas = [p for p in personas if not p.at_risk]
         if not personas:
-            problems.append("the seed files hold no personas")
+            problems.append("the seed files hold no usable personas (at-risk seeds are held back)")
     except ConfigError as e:
         problems.append(str(e))
     try:
@@ -245,6 +271,7 @@ def run(
         else None,
         shards=[str(s.relative_to(run_dir)) for s in shards],
         seconds=round(time.monotonic() - started, 3),
+        at_risk_held_back=p.at_risk_held_back,
     )
     write_manifest(run_dir, manifest)
     write_card(run_dir, manifest, cfg.output.config_name)

@@ -29,6 +29,10 @@ class Prompts:
             keep_trailing_newline=False,
         )
 
+    def source(self, name: str) -> str:
+        """A template's text as written (filters look for it leaking into utterances)."""
+        return self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+
     def render(self, name: str, **context: Any) -> str:
         """Render a template; any template problem becomes a ConfigError naming the file."""
         try:

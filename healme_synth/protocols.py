@@ -42,6 +42,8 @@ class Protocol(_Strict):
     rounds: int = Field(ge=1)
     """A round is one client turn and one counselor turn."""
     opener: Role = "client"
+    end_marker: str | None = None
+    """The marker that ends a session early (e.g. "[/END]"); None: fixed length, no marker."""
     templates: ProtocolTemplates
 
     def turn_order(self) -> list[Role]:

@@ -53,18 +53,31 @@ class Emotion(Record):
 
 
 class Persona(Record):
-    """A client seed. Everything here is visible to the client role only."""
+    """A client seed. Everything here is visible to the client role only.
+
+    The bank's personas fill every field; imported seeds often carry only a thought and its
+    traps (HealMe's table) or an intake form (Cactus), so demographics are optional.
+    """
 
     id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-    age: int = Field(ge=0, le=120)
-    gender: str
-    occupation: str
-    situation: str = Field(min_length=1)
     thought: str = Field(min_length=1)
-    thinking_traps: list[ThinkingTrap] = Field(min_length=1)
-    emotions: list[Emotion] = Field(default_factory=list)
+    thinking_traps: list[ThinkingTrap] = Field(default_factory=list)
+    """Traps among HealMe's ten; an imported seed may have none of them."""
+    other_traps: list[str] = Field(default_factory=list)
+    """Trap names a source used that are not among the ten (kept, not guessed)."""
     attitude: Attitude
+    name: str | None = None
+    age: int | None = Field(None, ge=0, le=120)
+    gender: str | None = None
+    occupation: str | None = None
+    situation: str | None = None
+    emotions: list[Emotion] = Field(default_factory=list)
+    intake_form: str | None = None
+    """A Cactus-style intake form (free text), when the seed has one."""
+    at_risk: bool = False
+    """Crisis content in the seed itself (e.g. a wish to die): never a plain reframing seed."""
+    source: str | None = None
+    """Where an imported seed came from: file and row."""
 
 
 class Message(Record):
@@ -148,3 +161,5 @@ class Manifest(Record):
     judge: JudgeSummary | None
     shards: list[str]
     seconds: float
+    at_risk_held_back: int = 0
+    """Seeds flagged at-risk that this run did not use (seeds.include_at_risk is off)."""

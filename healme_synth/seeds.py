@@ -30,7 +30,7 @@ def load_personas(paths: Iterable[Path], allow_minors: bool = False) -> list[Per
             if persona.id in seen:
                 problems.append(f"{where}: id {persona.id!r} already used at {seen[persona.id]}")
                 continue
-            if persona.age < 18 and not allow_minors:
+            if persona.age is not None and persona.age < 18 and not allow_minors:
                 problems.append(
                     f"{where}: persona {persona.id!r} is {persona.age}; personas under 18 are "
                     "refused by default (set seeds.allow_minors: true only with a documented "

@@ -119,7 +119,7 @@ def test_missing_seed_file_and_bad_persona_are_reported_together(
     assert_user_error(
         result,
         f"{tmp_path / 'nowhere.yaml'}: cannot read (No such file or directory)",
-        f"{bad} persona 1 (id x): `name` is required",
+        f"{bad} persona 1 (id x): `thought` is required",
         f"{bad} persona 1 (id x): `attitude` is required",
     )
 

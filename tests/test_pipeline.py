@@ -90,8 +90,18 @@ def test_gate_reasons_missing_verdicts_and_the_manifest(
         judge={"items": ["understanding", "focus"], "min_mean": 3},
     )
     config["models"]["script"]["replies"] = {
-        "client": ["I keep thinking I ruin things."],
-        "counselor": ["What happened, and what did you tell yourself about it?"],
+        # Three distinct replies per role: with four dialogues per chunk each dialogue gets
+        # each of them once, so no dialogue repeats itself.
+        "client": [
+            "I keep thinking I ruin things.",
+            "My sister says the party was fine, but I still feel awful about it.",
+            "Maybe I could call her tomorrow and ask how she saw the evening.",
+        ],
+        "counselor": [
+            "What happened, and what did you tell yourself about it?",
+            "If a friend told you this story, how would you read the same evening?",
+            "You worked hard on this today; a small call to your sister sounds like a good step.",
+        ],
         "judge": [
             '{"understanding": 5, "focus": 4}',
             "not json",
@@ -150,4 +160,25 @@ def test_gate_reasons_missing_verdicts_and_the_manifest(
     first = kept["train"][0]
     assert [m["role"] for m in first["messages"]] == ["system"] + ["user", "assistant"] * 3
     assert first["messages"][1]["content"] == "I keep thinking I ruin things."
+    assert (
+        first["messages"][2]["content"] == "What happened, and what did you tell yourself about it?"
+    )
     assert first["prompt_tokens"] > 0 and first["judge_mean"] == 4.5
+
+
+def test_at_risk_seeds_are_held_back_unless_included(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    seeds = tmp_path / "seeds.jsonl"
+    seeds.write_text(
+        '{"id": "ok", "thought": "I always mess up.", "attitude": "neutral"}\n'
+        '{"id": "risk", "thought": "I wish I was dead.", "attitude": "neutral", "at_risk": true}\n'
+    )
+    config = scripted_config(seeds={"files": [str(seeds)]})
+    manifest = run(write_pipeline(config), tmp_path / "a")
+    assert manifest.counts.dialogues == 1 and manifest.at_risk_held_back == 1
+    rows = pq.read_table(tmp_path / "a" / manifest.shards[0]).to_pylist()
+    assert [r["persona_id"] for r in rows] == ["ok"]
+    config["seeds"]["include_at_risk"] = True
+    manifest = run(write_pipeline(config, "b.yaml"), tmp_path / "b")
+    assert manifest.counts.dialogues == 2 and manifest.at_risk_held_back == 0

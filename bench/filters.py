@@ -1,0 +1,149 @@
+"""Recall and false positives of the rule filters on the project's labelled corpus.
+
+    .venv/bin/python bench/filters.py
+
+The corpus (tests/data/filter_corpus/corpus.jsonl, built by build.py beside it) holds clean
+HealMe sessions and sessions with one planted failure mode each, labelled with the reason the
+filters must give. Recall of a mode: the share of its dialogues flagged with that reason.
+False positives: the share of clean dialogues flagged with any reason. The filters run with
+the defaults of `filters:` and the HealMe prompts as instruction text, as a run would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from healme_synth.config import FiltersSection
+from healme_synth.filters import FILTERS, Rules, check
+from healme_synth.records import Dialogue, Message, Persona
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "tests" / "data" / "filter_corpus" / "corpus.jsonl"
+# The HealMe templates whose wording the roles saw (system prompts and per-turn guidance), as
+# they were when the corpus was built.
+INSTRUCTIONS = CORPUS.parent / "instructions.json"
+COMMAND = ".venv/bin/python bench/filters.py"
+
+
+def load_corpus(path: Path = CORPUS) -> list[tuple[str, Dialogue]]:
+    """(label, dialogue) per line of the interchange format plus `label`."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        dialogue = Dialogue(
+            id=row["id"],
+            protocol=row.get("protocol", "healme"),
+            persona=Persona.model_validate(row["persona"]),
+            run_seed=0,
+            messages=[Message.model_validate(m) for m in row["messages"]],
+        )
+        out.append((row["label"], dialogue))
+    return out
+
+
+def healme_rules(section: FiltersSection | None = None) -> Rules:
+    """Rules as a HealMe run builds them: three rounds, the `filters:` settings, the prompts."""
+    f = section or FiltersSection()  # type: ignore[call-arg]
+    templates: dict[str, str] = json.loads(INSTRUCTIONS.read_text(encoding="utf-8"))
+    return Rules(
+        turns=6,
+        min_words=f.min_words,
+        max_words=f.max_words,
+        min_turns=f.min_turns,
+        end_marker=None,
+        language=f.language,
+        max_foreign_share=f.max_foreign_share,
+        repeat_similarity=f.repeat_similarity,
+        echo_overlap=f.echo_overlap,
+        max_share=f.max_share,
+        counselor_max_words=f.counselor_max_words,
+        client_max_words=f.client_max_words,
+        seed_span=f.seed_span,
+        leak_span=f.leak_span,
+        instructions=tuple(templates.values()),
+    )
+
+
+@dataclass
+class Score:
+    modes: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """mode -> (dialogues, flagged with that mode's reason)"""
+    clean: int = 0
+    clean_flagged: int = 0
+    misses: list[str] = field(default_factory=list)
+    false_positives: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def recall(self, mode: str) -> float:
+        n, hit = self.modes[mode]
+        return hit / n
+
+    @property
+    def fp_rate(self) -> float:
+        return self.clean_flagged / self.clean
+
+
+def evaluate(corpus: list[tuple[str, Dialogue]], rules: Rules) -> Score:
+    names = list(FILTERS)
+    score = Score()
+    counts: Counter[str] = Counter()
+    hits: Counter[str] = Counter()
+    started = time.perf_counter()
+    results = [(label, d, check(d, names, rules)) for label, d in corpus]
+    score.seconds = time.perf_counter() - started
+    for label, d, reasons in results:
+        if label == "clean":
+            score.clean += 1
+            if reasons:
+                score.clean_flagged += 1
+                score.false_positives.append(f"{d.id}: {reasons[0].name}: {reasons[0].detail}")
+            continue
+        counts[label] += 1
+        if any(r.name == label for r in reasons):
+            hits[label] += 1
+        else:
+            got = ", ".join(r.name for r in reasons) or "nothing"
+            score.misses.append(f"{d.id}: got {got}")
+    score.modes = {mode: (counts[mode], hits[mode]) for mode in names if counts[mode]}
+    return score
+
+
+def report(score: Score, total: int) -> str:
+    lines = [
+        f"$ {COMMAND}",
+        f"corpus: {CORPUS.relative_to(ROOT)} ({total} dialogues)",
+        "",
+        "| mode | dialogues | flagged | recall |",
+        "|---|---:|---:|---:|",
+    ]
+    for mode, (n, hit) in score.modes.items():
+        lines.append(f"| {mode} | {n} | {hit} | {hit / n:.2f} |")
+    lines += [
+        "",
+        "| clean | dialogues | flagged (any reason) | false-positive rate |",
+        "|---|---:|---:|---:|",
+        f"| clean | {score.clean} | {score.clean_flagged} | {score.fp_rate:.3f} |",
+        "",
+        f"min recall {min(score.recall(m) for m in score.modes):.2f} (target >= 0.95); "
+        f"false positives {score.fp_rate:.1%} (target <= 2%)",
+        f"all {len(FILTERS)} filters over {total} dialogues: {score.seconds * 1000:.0f} ms "
+        f"({total / score.seconds:.0f} dialogues/s, one process)",
+    ]
+    if score.misses:
+        lines += ["", "missed:"] + [f"  {m}" for m in score.misses]
+    if score.false_positives:
+        lines += ["", "false positives:"] + [f"  {m}" for m in score.false_positives]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    corpus = load_corpus()
+    print(report(evaluate(corpus, healme_rules()), len(corpus)))
+
+
+if __name__ == "__main__":
+    main()
