@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from healme_synth import export as export_formats
-from healme_synth import importers, pipeline
+from healme_synth import importers, pipeline, transcripts
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError, HealmeError
 from healme_synth.records import Manifest
@@ -119,6 +119,35 @@ def export(
     target = out_file or export_formats.default_out(format, run_dir, split)
     n = export_formats.export_run(format, run_dir, target, split)
     out.print(f"wrote {n} rows to {target}", highlight=False, markup=False)
+
+
+@app.command("filter")
+def filter_dialogues(
+    source: Annotated[Path, typer.Argument(help="A run directory or a JSONL file of dialogues.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the checked shards go.")],
+    pipeline_file: Annotated[
+        Path, typer.Option("--pipeline", help="Filter settings and protocol to check against.")
+    ] = Path("pipelines/healme.yaml"),
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
+) -> None:
+    """Check existing dialogues with the filters, without regenerating them."""
+    plan = pipeline.plan(load_pipeline(pipeline_file))
+    dialogues, errors = transcripts.read_transcripts(source, plan.protocol.name)
+    counts = pipeline.refilter(plan, dialogues, out_dir, overwrite)
+    table = Table(title=f"{counts.kept} kept / {counts.dialogues} dialogues")
+    table.add_column("rejection reason")
+    table.add_column("dialogues", justify="right")
+    for reason, n in counts.by_reason.items():
+        table.add_row(reason, str(n))
+    out.print(table)
+    out.print(f"written: {out_dir}", highlight=False, markup=False)
+    if errors:
+        raise ConfigError(
+            f"{source}: {len(errors)} line{'s' if len(errors) > 1 else ''} could not be read "
+            f"(the other {counts.dialogues} dialogues were checked and written to {out_dir}): "
+            + "; ".join(errors)
+            + "."
+        )
 
 
 seeds_app = typer.Typer(help="Persona seeds from other datasets.", no_args_is_help=True)

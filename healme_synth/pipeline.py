@@ -7,6 +7,7 @@ chunk starts, so memory stays flat and what was generated is on disk as the run 
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import shutil
 import time
 from collections import Counter
@@ -25,7 +26,7 @@ from healme_synth.prompts import Prompts
 from healme_synth.protocols import Protocol, load_protocol
 from healme_synth.records import Counts, Dialogue, Manifest, Message, Persona, Tokens, Verdict
 from healme_synth.seeds import load_personas, sample_personas
-from healme_synth.shards import ShardWriter, to_row, write_card, write_manifest
+from healme_synth.shards import ShardWriter, atomic_write, to_row, write_card, write_manifest
 
 
 @dataclass
@@ -209,13 +210,7 @@ def run(
 ) -> Manifest:
     cfg = p.pipeline.config
     progress = progress or Progress()
-    if run_dir.exists() and any(run_dir.iterdir()):
-        if not overwrite:
-            raise ConfigError(
-                f"{run_dir} already holds a run; pass --overwrite to replace it or --out to "
-                "write elsewhere."
-            )
-        shutil.rmtree(run_dir)
+    fresh_dir(run_dir, overwrite)
     started = time.monotonic()
     backends = backends if backends is not None else build_backends(cfg)
     models = {role: b.label for role, b in backends.items()}
@@ -227,11 +222,7 @@ def run(
         judge_tokens = process(p, chunk, backends, progress)
         _add(totals.tokens, judge_tokens)
         for d in chunk:
-            system = p.prompts.render(
-                p.protocol.template("training_system"),  # type: ignore[arg-type]
-                **roleplay.prompt_context(d.persona, p.protocol),
-            )
-            (train if d.kept else rejected).add(to_row(d, system))
+            (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
             totals.dialogues += 1
             totals.kept += d.kept
             totals.reasons.update({r.name for r in d.reasons})
@@ -276,6 +267,49 @@ def run(
     write_manifest(run_dir, manifest)
     write_card(run_dir, manifest, cfg.output.config_name)
     return manifest
+
+
+def fresh_dir(run_dir: Path, overwrite: bool) -> None:
+    """Never mix two runs in one directory."""
+    if run_dir.exists() and any(run_dir.iterdir()):
+        if not overwrite:
+            raise ConfigError(
+                f"{run_dir} already holds a run; pass --overwrite to replace it or --out to "
+                "write elsewhere."
+            )
+        shutil.rmtree(run_dir)
+
+
+def training_system(p: Plan, persona: Persona) -> str:
+    return p.prompts.render(
+        p.protocol.template("training_system"),  # type: ignore[arg-type]
+        **roleplay.prompt_context(persona, p.protocol),
+    )
+
+
+def refilter(p: Plan, dialogues: list[Dialogue], out_dir: Path, overwrite: bool) -> Counts:
+    """Run the pipeline's filters over existing dialogues; write kept/rejected shards and a
+    summary.json of counts per reason. Verdicts already present are carried, not re-gated."""
+    cfg = p.pipeline.config
+    fresh_dir(out_dir, overwrite)
+    data = out_dir / "data" / cfg.output.config_name
+    train = ShardWriter(data, "train", cfg.output.rows_per_shard)
+    rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
+    counts = Counts()
+    reasons: Counter[str] = Counter()
+    for d in dialogues:
+        d.reasons = filters.check(d, list(cfg.filters.enabled), p.rules)
+        (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
+        counts.dialogues += 1
+        counts.kept += d.kept
+        reasons.update({r.name for r in d.reasons})
+    train.close()
+    rejected.close()
+    counts.rejected = counts.dialogues - counts.kept
+    counts.by_reason = dict(sorted(reasons.items()))
+    text = json.dumps(counts.model_dump(), indent=2)
+    atomic_write(out_dir / "summary.json", (text + "\n").encode())
+    return counts
 
 
 def _add(total: Tokens, more: Tokens) -> None:
