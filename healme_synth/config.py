@@ -191,6 +191,17 @@ class JudgeSection(Section):
     """What to do with a dialogue whose verdict did not parse (it is never scored 0)."""
 
 
+class DedupSection(Section):
+    enabled: bool = True
+    threshold: float = Field(0.8, gt=0, le=1)
+    """Estimated Jaccard similarity (MinHash over word 5-grams) at which a kept dialogue is a
+    near-duplicate of an earlier kept one; the earlier one stays."""
+    num_perm: int = Field(128, ge=2)
+    shingle: int = Field(5, ge=1)
+    max_per_persona: int | None = Field(None, ge=1)
+    """Most kept dialogues per persona; null: no cap."""
+
+
 class OutputSection(Section):
     dir: str = "../outputs"
     """Where run directories go, relative to this pipeline file."""
@@ -209,6 +220,7 @@ class PipelineConfig(Section):
     roles: RolesSection
     filters: FiltersSection = Field(default_factory=FiltersSection)  # type: ignore[arg-type]
     judge: JudgeSection = Field(default_factory=JudgeSection)  # type: ignore[arg-type]
+    dedup: DedupSection = Field(default_factory=DedupSection)  # type: ignore[arg-type]
     output: OutputSection = Field(default_factory=OutputSection)  # type: ignore[arg-type]
 
     @model_validator(mode="after")

@@ -20,6 +20,7 @@ from healme_synth import filters, judge, roleplay
 from healme_synth.backends import Backend, build_backends
 from healme_synth.backends.scripted import ScriptedBackend
 from healme_synth.config import FiltersSection, Pipeline, RoleSection, ScriptedModel
+from healme_synth.dedup import NearDuplicates
 from healme_synth.errors import ConfigError
 from healme_synth.judge import Rubric, load_rubric
 from healme_synth.prompts import Prompts
@@ -183,21 +184,34 @@ def chunks(p: Plan, models: dict[str, str]) -> Iterator[list[Dialogue]]:
 
 
 def process(
-    p: Plan, chunk: list[Dialogue], backends: dict[str, Backend], progress: Progress
+    p: Plan,
+    chunk: list[Dialogue],
+    backends: dict[str, Backend],
+    progress: Progress,
+    duplicates: NearDuplicates | None = None,
 ) -> Tokens:
-    """Roleplay, filter, judge and gate one chunk in place; returns the judge's tokens."""
+    """Roleplay, filter, judge, gate and de-duplicate one chunk in place; returns the judge's
+    tokens. `duplicates` carries what was kept so far across the run's chunks."""
     cfg = p.pipeline.config
     roleplay.converse(chunk, p.protocol, p.prompts, backends, p.roles(), progress.on_turn)
     for d in chunk:
         d.reasons = filters.check(d, list(cfg.filters.enabled), p.rules)
-    if p.rubric is None or cfg.roles.judge is None:
-        return Tokens()
-    passed = [d for d in chunk if d.kept]
-    tokens = judge.judge(passed, backends["judge"], cfg.roles.judge, cfg.judge, p.rubric, p.prompts)
-    for d in passed:
-        reason = judge.gate(d, cfg.judge)
-        if reason is not None:
-            d.reasons.append(reason)
+    tokens = Tokens()
+    if p.rubric is not None and cfg.roles.judge is not None:
+        passed = [d for d in chunk if d.kept]
+        tokens = judge.judge(
+            passed, backends["judge"], cfg.roles.judge, cfg.judge, p.rubric, p.prompts
+        )
+        for d in passed:
+            reason = judge.gate(d, cfg.judge)
+            if reason is not None:
+                d.reasons.append(reason)
+    # Last, so only dialogues that would be kept are compared and the first of a pair stays.
+    for d in chunk:
+        if duplicates is not None and d.kept:
+            reason = duplicates.check(d)
+            if reason is not None:
+                d.reasons.append(reason)
     return tokens
 
 
@@ -218,8 +232,14 @@ def run(
     train = ShardWriter(data, "train", cfg.output.rows_per_shard)
     rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
     totals = Totals()
+    dedup = cfg.dedup
+    duplicates = (
+        NearDuplicates(dedup.threshold, dedup.num_perm, dedup.shingle, dedup.max_per_persona)
+        if dedup.enabled
+        else None
+    )
     for chunk in chunks(p, models):
-        judge_tokens = process(p, chunk, backends, progress)
+        judge_tokens = process(p, chunk, backends, progress, duplicates)
         _add(totals.tokens, judge_tokens)
         for d in chunk:
             (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))

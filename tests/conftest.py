@@ -27,6 +27,9 @@ def scripted_config(**overrides: Any) -> dict[str, Any]:
             "judge": {"model": "script", "temperature": 0.0},
         },
         "output": {"dir": "out", "rows_per_shard": 1000},
+        # Tests that script a few fixed replies make every dialogue alike on purpose; near-
+        # duplicate removal is tested on its own (test_dedup, test_pipeline).
+        "dedup": {"enabled": False},
     }
     for key, value in overrides.items():
         config[key] = value

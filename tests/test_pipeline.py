@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from healme_synth import pipeline
 from healme_synth.config import load_pipeline
-from tests.conftest import scripted_config
+from tests.conftest import ROOT, scripted_config
 
 
 def run(path: Path, out: Path) -> pipeline.Manifest:
@@ -182,3 +182,36 @@ def test_at_risk_seeds_are_held_back_unless_included(
     config["seeds"]["include_at_risk"] = True
     manifest = run(write_pipeline(config, "b.yaml"), tmp_path / "b")
     assert manifest.counts.dialogues == 2 and manifest.at_risk_held_back == 0
+
+
+def test_near_duplicates_are_rejected_across_chunks(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    config = scripted_config(
+        run={"name": "t", "seed": 7, "batch_size": 2},
+        seeds={"files": [str(ROOT / "personas" / "bank.yaml")], "sample": 5},
+        dedup={"enabled": True, "threshold": 0.8},
+        judge={"enabled": False},
+        # One scripted line per role repeats itself inside a dialogue; only dedup is under test.
+        filters={"enabled": ["turn_count", "role_flip", "template_remnant"]},
+    )
+    config["roles"].pop("judge")
+    # Every dialogue gets the same six utterances: all but the first are near-duplicates,
+    # including those in later chunks.
+    config["models"]["script"]["replies"] = {
+        "client": ["I keep thinking that I ruin every single thing I touch at work."],
+        "counselor": ["What happened at work, and what did you tell yourself about it then?"],
+    }
+    manifest = run(write_pipeline(config), tmp_path / "r")
+    assert manifest.counts.model_dump() == {
+        "dialogues": 5,
+        "kept": 1,
+        "rejected": 4,
+        "by_reason": {"near_duplicate": 4},
+    }
+    rejected = pq.read_table(tmp_path / "r" / manifest.shards[1]).to_pylist()
+    kept_id = pq.read_table(tmp_path / "r" / manifest.shards[0]).to_pylist()[0]["id"]
+    assert kept_id.startswith("000000-")
+    assert {r["reason_details"][0] for r in rejected} == {
+        f"near-duplicate of {kept_id} (estimated Jaccard 1.00)"
+    }
