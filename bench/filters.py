@@ -19,6 +19,7 @@ from pathlib import Path
 
 from healme_synth.config import FiltersSection
 from healme_synth.filters import FILTERS, Rules, check
+from healme_synth.pipeline import filter_rules
 from healme_synth.records import Dialogue, Message, Persona
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,23 +50,7 @@ def healme_rules(section: FiltersSection | None = None) -> Rules:
     """Rules as a HealMe run builds them: three rounds, the `filters:` settings, the prompts."""
     f = section or FiltersSection()  # type: ignore[call-arg]
     templates: dict[str, str] = json.loads(INSTRUCTIONS.read_text(encoding="utf-8"))
-    return Rules(
-        turns=6,
-        min_words=f.min_words,
-        max_words=f.max_words,
-        min_turns=f.min_turns,
-        end_marker=None,
-        language=f.language,
-        max_foreign_share=f.max_foreign_share,
-        repeat_similarity=f.repeat_similarity,
-        echo_overlap=f.echo_overlap,
-        max_share=f.max_share,
-        counselor_max_words=f.counselor_max_words,
-        client_max_words=f.client_max_words,
-        seed_span=f.seed_span,
-        leak_span=f.leak_span,
-        instructions=tuple(templates.values()),
-    )
+    return filter_rules(f, turns=6, end_marker=None, instructions=tuple(templates.values()))
 
 
 @dataclass

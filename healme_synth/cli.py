@@ -20,7 +20,7 @@ from healme_synth import export as export_formats
 from healme_synth import importers, pipeline, transcripts
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError, HealmeError
-from healme_synth.records import Manifest
+from healme_synth.records import Counts, Manifest
 
 app = typer.Typer(
     help="Generate synthetic CBT / cognitive-reframing counseling dialogues.",
@@ -134,12 +134,7 @@ def filter_dialogues(
     plan = pipeline.plan(load_pipeline(pipeline_file))
     dialogues, errors = transcripts.read_transcripts(source, plan.protocol.name)
     counts = pipeline.refilter(plan, dialogues, out_dir, overwrite)
-    table = Table(title=f"{counts.kept} kept / {counts.dialogues} dialogues")
-    table.add_column("rejection reason")
-    table.add_column("dialogues", justify="right")
-    for reason, n in counts.by_reason.items():
-        table.add_row(reason, str(n))
-    out.print(table)
+    out.print(reasons_table(f"{counts.kept} kept / {counts.dialogues} dialogues", counts))
     out.print(f"written: {out_dir}", highlight=False, markup=False)
     if errors:
         raise ConfigError(
@@ -185,15 +180,21 @@ def seeds_import(
         )
 
 
-def summary(m: Manifest, run_dir: Path) -> None:
-    table = Table(title=f"{m.name}: {m.counts.kept} kept / {m.counts.dialogues} dialogues")
+def reasons_table(title: str, counts: Counts) -> Table:
+    table = Table(title=title)
     table.add_column("rejection reason")
     table.add_column("dialogues", justify="right")
-    for reason, n in m.counts.by_reason.items():
+    for reason, n in counts.by_reason.items():
         table.add_row(reason, str(n))
-    if not m.counts.by_reason:
+    if not counts.by_reason:
         table.add_row("(none)", "0")
-    out.print(table)
+    return table
+
+
+def summary(m: Manifest, run_dir: Path) -> None:
+    out.print(
+        reasons_table(f"{m.name}: {m.counts.kept} kept / {m.counts.dialogues} dialogues", m.counts)
+    )
     if m.judge is not None:
         means = ", ".join(f"{k} {v}" for k, v in m.judge.item_means.items())
         out.print(f"judge {m.judge.rubric}: {means}; missing verdicts: {m.judge.missing}")

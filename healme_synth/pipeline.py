@@ -77,12 +77,24 @@ def rules(f: FiltersSection, protocol: Protocol, prompts: Prompts) -> filters.Ru
     # message (the roles never see it).
     shown = ("counselor_system", "client_system", "counselor_turn", "client_turn")
     names = [protocol.template(field) for field in shown]  # type: ignore[arg-type]
-    return filters.Rules(
+    return filter_rules(
+        f,
         turns=len(protocol.turn_order()),
+        end_marker=protocol.end_marker,
+        instructions=tuple(prompts.source(name) for name in names if name is not None),
+    )
+
+
+def filter_rules(
+    f: FiltersSection, turns: int, end_marker: str | None, instructions: tuple[str, ...]
+) -> filters.Rules:
+    """The `filters:` settings plus what the protocol fixes, as the filters take them."""
+    return filters.Rules(
+        turns=turns,
         min_words=f.min_words,
         max_words=f.max_words,
         min_turns=f.min_turns,
-        end_marker=protocol.end_marker,
+        end_marker=end_marker,
         language=f.language,
         max_foreign_share=f.max_foreign_share,
         repeat_similarity=f.repeat_similarity,
@@ -92,7 +104,7 @@ def rules(f: FiltersSection, protocol: Protocol, prompts: Prompts) -> filters.Ru
         client_max_words=f.client_max_words,
         seed_span=f.seed_span,
         leak_span=f.leak_span,
-        instructions=tuple(prompts.source(name) for name in names if name is not None),
+        instructions=instructions,
     )
 
 
