@@ -3,6 +3,8 @@ test that needs it (engines are cached per model settings inside healme_synth.ba
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,18 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The command line as a user meets it: a real process, its exit code and its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "healme_synth", *map(str, args)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "400", "PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+    )
 
 
 def scripted_config(**overrides: Any) -> dict[str, Any]:

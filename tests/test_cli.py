@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT, scripted_config
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "healme_synth", *map(str, args)],
-        check=False,
-        capture_output=True,
-        text=True,
-        env={"COLUMNS": "400", "PATH": "/usr/bin:/bin"},
-        cwd=ROOT,
-    )
+from tests.conftest import ROOT, cli, scripted_config
 
 
 def assert_user_error(result: subprocess.CompletedProcess[str], *parts: str) -> None:

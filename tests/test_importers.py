@@ -4,8 +4,6 @@ the exact personas, one error per bad row naming it, the CLI, and the HealMe exp
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from healme_synth.errors import ConfigError
 from healme_synth.importers import import_seeds, normalise_traps
 from healme_synth.records import HEALME_TRAP_LABELS, Persona
 from healme_synth.seeds import load_personas
-from tests.conftest import ROOT, scripted_config
+from tests.conftest import ROOT, cli, scripted_config
 
 DATA = ROOT / "tests" / "data" / "imports"
 BAD_CELLS = "the row has a different number of cells than the header"
@@ -620,17 +618,6 @@ def test_ordinary_thoughts_are_not_flagged(text: str | None) -> None:
 
 
 # ---------------------------------------------------------------- the command line
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "healme_synth", *map(str, args)],
-        check=False,
-        capture_output=True,
-        text=True,
-        env={"COLUMNS": "400", "PATH": "/usr/bin:/bin"},
-        cwd=ROOT,
-    )
 
 
 @pytest.mark.parametrize("name", ["healme.csv", "reframing.csv", "cactus.json"])

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,7 +11,7 @@ import pyarrow.parquet as pq
 from healme_synth import pipeline
 from healme_synth.config import load_pipeline
 from healme_synth.transcripts import read_transcripts
-from tests.conftest import ROOT, scripted_config
+from tests.conftest import cli, scripted_config
 
 CLEAN = [
     ("client", "I forgot my friend's birthday, so I must be a terrible friend."),
@@ -28,17 +26,6 @@ CLEAN = [
 def line(dialogue_id: str, turns: list[tuple[str, str]], **extra: object) -> str:
     messages = [{"role": r, "content": c} for r, c in turns]
     return json.dumps({"id": dialogue_id, "messages": messages, **extra})
-
-
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "healme_synth", *map(str, args)],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={"COLUMNS": "400", "PATH": "/usr/bin:/bin"},
-    )
 
 
 def rows(out: Path, split: str) -> list[dict[str, object]]:
