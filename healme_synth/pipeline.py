@@ -11,7 +11,7 @@ import json
 import shutil
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,22 +48,43 @@ class Plan:
 
 
 def plan(pipeline: Pipeline) -> Plan:
-    """Load seeds, protocol, prompts and rubric; report every problem at once."""
-    problems = check(pipeline)
-    if problems:
+    """Load seeds, protocol, prompts and rubric once, and check them together: every template
+    is rendered against one persona at every turn. All problems are reported at once."""
+    cfg = pipeline.config
+    problems: list[str] = []
+    personas: list[Persona] = []
+    try:
+        personas = load_personas(
+            [pipeline.resolve(f) for f in cfg.seeds.files], cfg.seeds.allow_minors
+        )
+    except ConfigError as e:
+        problems.append(str(e))
+    usable = [p for p in personas if cfg.seeds.include_at_risk or not p.at_risk]
+    if not usable and not problems:
+        problems.append("the seed files hold no usable personas (at-risk seeds are held back)")
+    for name, model in cfg.models.items():
+        if isinstance(model, ScriptedModel) or not model.model.startswith((".", "/")):
+            continue  # hub ids and the embedded name cannot be checked here
+        if not pipeline.resolve(model.model).exists():
+            problems.append(f"models.{name}.model: {model.model} does not exist")
+    prompts = protocol = rubric = None
+    try:
+        prompts = Prompts(pipeline.resolve(cfg.prompts_dir))
+        protocol = load_protocol(prompts.root, cfg.protocol)
+        rubric = load_rubric(prompts.root) if cfg.judge.enabled else None
+    except ConfigError as e:
+        problems.append(str(e))
+    if prompts is not None and protocol is not None and usable:
+        problems += _template_problems(usable[0], protocol, prompts, rubric, cfg.judge.items)
+    if problems or prompts is None or protocol is None:
         raise ConfigError(
             f"{pipeline.path} cannot run: " + " ".join(p.rstrip(".") + "." for p in problems)
         )
-    cfg = pipeline.config
-    prompts = Prompts(pipeline.resolve(cfg.prompts_dir))
-    personas = load_personas([pipeline.resolve(f) for f in cfg.seeds.files], cfg.seeds.allow_minors)
-    usable = [p for p in personas if cfg.seeds.include_at_risk or not p.at_risk]
-    protocol = load_protocol(prompts.root, cfg.protocol)
     return Plan(
         pipeline=pipeline,
         prompts=prompts,
         protocol=protocol,
-        rubric=load_rubric(prompts.root) if cfg.judge.enabled else None,
+        rubric=rubric,
         personas=usable,
         rules=rules(cfg.filters, protocol, prompts),
         at_risk_held_back=len(personas) - len(usable),
@@ -108,56 +129,35 @@ def filter_rules(
     )
 
 
-def check(pipeline: Pipeline) -> list[str]:
-    """Every problem with the files a pipeline names: seeds, protocol, each template rendered
-    against one persona at every turn, and the judge rubric."""
-    cfg = pipeline.config
+def _template_problems(
+    persona: Persona,
+    protocol: Protocol,
+    prompts: Prompts,
+    rubric: Rubric | None,
+    items: Sequence[str],
+) -> list[str]:
+    """Render every template the run will use, for one persona at every turn."""
     problems: list[str] = []
-    personas: list[Persona] = []
-    try:
-        personas = load_personas(
-            [pipeline.resolve(f) for f in cfg.seeds.files], cfg.seeds.allow_minors
-        )
-        if not cfg.seeds.include_at_risk:
-            personas = [p for p in personas if not p.at_risk]
-        if not personas:
-            problems.append("the seed files hold no usable personas (at-risk seeds are held back)")
-    except ConfigError as e:
-        problems.append(str(e))
-    try:
-        prompts = Prompts(pipeline.resolve(cfg.prompts_dir))
-        protocol = load_protocol(prompts.root, cfg.protocol)
-    except ConfigError as e:
-        return problems + [str(e)]
-    persona = personas[0] if personas else None
-    if persona is not None:
-        dialogue = Dialogue(id="check", protocol=protocol.name, persona=persona, run_seed=0)
-        for turn, speaker in enumerate(protocol.turn_order()):
-            try:
-                roleplay.request(dialogue, speaker, turn, protocol, prompts)
-            except ConfigError as e:
-                if str(e) not in problems:
-                    problems.append(str(e))
-                break
-            dialogue.messages.append(Message(role=speaker, content="A sample reply."))
+    dialogue = Dialogue(id="check", protocol=protocol.name, persona=persona, run_seed=0)
+    for turn, speaker in enumerate(protocol.turn_order()):
         try:
-            prompts.render(
-                protocol.template("training_system"),  # type: ignore[arg-type]
-                **roleplay.prompt_context(persona, protocol),
-            )
+            roleplay.request(dialogue, speaker, turn, protocol, prompts)
         except ConfigError as e:
             problems.append(str(e))
-        if cfg.judge.enabled:
-            try:
-                rubric = load_rubric(prompts.root)
-                judge.judge_request(dialogue, rubric, list(cfg.judge.items), prompts)
-            except ConfigError as e:
-                problems.append(str(e))
-    for name, model in cfg.models.items():
-        if isinstance(model, ScriptedModel) or not model.model.startswith((".", "/")):
-            continue  # hub ids and the embedded name cannot be checked here
-        if not pipeline.resolve(model.model).exists():
-            problems.append(f"models.{name}.model: {model.model} does not exist")
+            break
+        dialogue.messages.append(Message(role=speaker, content="A sample reply."))
+    try:
+        prompts.render(
+            protocol.template("training_system"),  # type: ignore[arg-type]
+            **roleplay.prompt_context(persona, protocol),
+        )
+    except ConfigError as e:
+        problems.append(str(e))
+    if rubric is not None:
+        try:
+            judge.judge_request(dialogue, rubric, list(items), prompts)
+        except ConfigError as e:
+            problems.append(str(e))
     return problems
 
 

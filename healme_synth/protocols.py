@@ -69,13 +69,6 @@ class Protocol(_Strict):
         name = getattr(self.templates, field)
         return None if name is None else f"{self.name}/{name}"
 
-    def template_names(self) -> list[str]:
-        return [
-            f"{self.name}/{name}"
-            for name in self.templates.model_dump().values()
-            if name is not None
-        ]
-
 
 def load_protocol(prompts_dir: Path, name: str) -> Protocol:
     path = prompts_dir / name / "protocol.yaml"

@@ -63,3 +63,16 @@ def replace_turn(index: int, content: str) -> list[tuple[str, str]]:
     turns = list(CLEAN_TURNS)
     turns[index] = (turns[index][0], content)
     return turns
+
+
+# Replies with commas, doubled quotes, \n and \r\n: what a CSV exporter must quote to round-trip.
+CSV_CLIENT = [
+    'I said "fine", but honestly, I\'m not fine.\nIt keeps coming back.',
+    "Maybe she was busy, or tired;\r\nI don't know.",
+    'OK, I could ask her, "plainly", tomorrow.',
+]
+CSV_COUNSELOR = [
+    'You said "fine", yet it still hurts. What happened first?',
+    'What else, besides "she hates me", could explain it?\nTake your time.',
+    "That took courage, honestly. Asking her is a concrete step.",
+]

@@ -19,18 +19,9 @@ from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError
 from healme_synth.shards import ShardWriter
 from tests.conftest import scripted_config
+from tests.helpers import CSV_CLIENT as CLIENT
+from tests.helpers import CSV_COUNSELOR as COUNSELOR
 
-# Replies with commas, doubled quotes, \n and \r\n: what a CSV exporter must quote to round-trip.
-CLIENT = [
-    'I said "fine", but honestly, I\'m not fine.\nIt keeps coming back.',
-    "Maybe she was busy, or tired;\r\nI don't know.",
-    'OK, I could ask her, "plainly", tomorrow.',
-]
-COUNSELOR = [
-    'You said "fine", yet it still hurts. What happened first?',
-    'What else, besides "she hates me", could explain it?\nTake your time.',
-    "That took courage, honestly. Asking her is a concrete step.",
-]
 PERSONA = {
     "id": "x-1",
     "name": "Ana, M.",

@@ -18,6 +18,8 @@ from healme_synth.importers import import_seeds, normalise_traps
 from healme_synth.records import HEALME_TRAP_LABELS, Persona
 from healme_synth.seeds import load_personas
 from tests.conftest import ROOT, cli, scripted_config
+from tests.helpers import CSV_CLIENT as CLIENT
+from tests.helpers import CSV_COUNSELOR as COUNSELOR
 
 DATA = ROOT / "tests" / "data" / "imports"
 BAD_CELLS = "the row has a different number of cells than the header"
@@ -698,17 +700,6 @@ def test_cli_prints_file_names_with_brackets_as_they_are(tmp_path: Path) -> None
 
 
 # ---------------------------------------------------------------- HealMe export round trip
-
-CLIENT = [
-    'I said "fine", but honestly, I\'m not fine.\nIt keeps coming back.',
-    "Maybe she was busy, or tired;\r\nI don't know.",
-    'OK, I could ask her, "plainly", tomorrow.',
-]
-COUNSELOR = [
-    'You said "fine", yet it still hurts. What happened first?',
-    'What else, besides "she hates me", could explain it?\nTake your time.',
-    "That took courage, honestly. Asking her is a concrete step.",
-]
 
 
 @pytest.fixture(scope="module")
