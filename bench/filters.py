@@ -20,6 +20,7 @@ from pathlib import Path
 from healme_synth.config import FiltersSection
 from healme_synth.filters import FILTERS, Rules, check
 from healme_synth.pipeline import filter_rules
+from healme_synth.protocols import load_protocol
 from healme_synth.records import Dialogue, Message, Persona
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,8 @@ def healme_rules(section: FiltersSection | None = None) -> Rules:
     """Rules as a HealMe run builds them: three rounds, the `filters:` settings, the prompts."""
     f = section or FiltersSection()  # type: ignore[call-arg]
     templates: dict[str, str] = json.loads(INSTRUCTIONS.read_text(encoding="utf-8"))
-    return filter_rules(f, turns=6, end_marker=None, instructions=tuple(templates.values()))
+    healme = load_protocol(ROOT / "prompts", "healme")
+    return filter_rules(f, healme, instructions=tuple(templates.values()))
 
 
 @dataclass

@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -20,7 +21,8 @@ from healme_synth import export as export_formats
 from healme_synth import importers, pipeline, transcripts
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError, HealmeError
-from healme_synth.records import Counts, Manifest
+from healme_synth.protocols import Protocol, available_protocols, load_protocol
+from healme_synth.records import Counts, JudgeSummary, Manifest
 
 app = typer.Typer(
     help="Generate synthetic CBT / cognitive-reframing counseling dialogues.",
@@ -30,6 +32,9 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+# The prompts folder beside the package (a source checkout, as the README installs it).
+DEFAULT_PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 
 PipelineArg = Annotated[Path, typer.Argument(help="A pipeline file, e.g. pipelines/healme.yaml.")]
 
@@ -41,9 +46,38 @@ def validate(path: PipelineArg) -> None:
     plan = pipeline.plan(p)
     out.print(
         f"{path}: OK ({len(plan.personas)} personas, protocol {plan.protocol.name}, "
-        f"{len(plan.protocol.turn_order())} turns, config sha256 {p.sha256()[:12]})"
-        + (f"; {plan.at_risk_held_back} at-risk seeds held back" if plan.at_risk_held_back else "")
+        f"{session_length(plan.protocol)}, config sha256 {p.sha256()[:12]})"
+        + (f"; {plan.at_risk_held_back} at-risk seeds held back" if plan.at_risk_held_back else ""),
+        markup=False,
     )
+
+
+@app.command()
+def protocols(
+    prompts_dir: Annotated[
+        Path, typer.Option(help="The prompts folder that holds the protocols.")
+    ] = DEFAULT_PROMPTS,
+) -> None:
+    """List the session protocols: length, who ends, hidden planning, seed fields they need."""
+    table = Table("protocol", "length", "opens", "planning", "needs", "description")
+    for name in available_protocols(prompts_dir):
+        p = load_protocol(prompts_dir, name)
+        cells = (
+            name,
+            session_length(p),
+            p.opener,
+            "technique + plan" if p.planning else "-",
+            ", ".join(p.requires) or "-",
+            " ".join(p.description.split()),
+        )
+        table.add_row(*map(escape, cells))  # "[/END]" is text, not rich markup
+    out.print(table)
+
+
+def session_length(p: Protocol) -> str:
+    if p.turns is None:
+        return f"{p.rounds} rounds ({p.max_turns} turns)"
+    return f"{p.turns.min}-{p.turns.max} turns, {p.ender} ends with {p.end_marker}"
 
 
 @app.command()
@@ -75,7 +109,7 @@ def run(
     plan = pipeline.plan(p)
     cfg = p.config
     run_dir = out_dir or p.resolve(cfg.output.dir) / cfg.run.name
-    total = cfg.seeds.sample or len(plan.personas)
+    total = len(plan.sample)
     started = time.monotonic()
     stats = {"turns": 0, "tokens": 0}
     columns = (
@@ -145,6 +179,32 @@ def filter_dialogues(
         )
 
 
+@app.command("judge")
+def judge_dialogues(
+    source: Annotated[Path, typer.Argument(help="A run directory or a JSONL file of dialogues.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the judged shards go.")],
+    pipeline_file: Annotated[
+        Path, typer.Option("--pipeline", help="The judges, judge roles and models to use.")
+    ] = Path("pipelines/healme.yaml"),
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
+) -> None:
+    """Judge existing dialogues with the pipeline's judges and score gates, afresh."""
+    plan = pipeline.plan(load_pipeline(pipeline_file))
+    dialogues, errors = transcripts.read_transcripts(source, plan.protocol.name)
+    report = pipeline.rejudge(plan, dialogues, out_dir, overwrite)
+    counts = report.counts
+    out.print(reasons_table(f"{counts.kept} kept / {counts.dialogues} dialogues", counts))
+    judges_summary(report.judges)
+    out.print(f"written: {out_dir}", highlight=False, markup=False)
+    if errors:
+        raise ConfigError(
+            f"{source}: {len(errors)} line{'s' if len(errors) > 1 else ''} could not be read "
+            f"(the other {counts.dialogues} dialogues were judged and written to {out_dir}): "
+            + "; ".join(errors)
+            + "."
+        )
+
+
 seeds_app = typer.Typer(help="Persona seeds from other datasets.", no_args_is_help=True)
 app.add_typer(seeds_app, name="seeds")
 
@@ -191,13 +251,47 @@ def reasons_table(title: str, counts: Counts) -> Table:
     return table
 
 
+def judges_summary(judges: list[JudgeSummary]) -> None:
+    """Per judge and item: mean and spread over dialogues; then counts and PANAS changes."""
+    if not judges:
+        return
+    table = Table(title="judges (spread: max - min over samples, averaged over dialogues)")
+    for column in ("judge", "item", "mean", "spread"):
+        table.add_column(column, justify="left" if column in ("judge", "item") else "right")
+    for j in judges:
+        rows = [("(mean)", j.mean, j.spread)] if j.affect is None else []
+        rows += [(k, i.mean, i.spread) for k, i in j.items.items()]
+        for n, (item, mean, spread) in enumerate(rows):
+            table.add_row(j.judge if n == 0 else "", item, _num(mean), _num(spread))
+    out.print(table)
+    for j in judges:
+        line = (
+            f"judge {j.judge} ({j.rubric}): {j.judged} judged, {j.missing} verdicts missing; "
+            f"{j.replies_missing} of {j.replies} replies did not parse"
+        )
+        if j.affect is not None:
+            a = j.affect
+            line += (
+                f"; PANAS change positive {_num(a.positive_delta)}, negative "
+                f"{_num(a.negative_delta)}; negative fell in {_share(a.negative_fell)} of "
+                "the dialogues"
+            )
+        out.print(line, highlight=False, markup=False)
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x:.0%}"
+
+
 def summary(m: Manifest, run_dir: Path) -> None:
     out.print(
         reasons_table(f"{m.name}: {m.counts.kept} kept / {m.counts.dialogues} dialogues", m.counts)
     )
-    if m.judge is not None:
-        means = ", ".join(f"{k} {v}" for k, v in m.judge.item_means.items())
-        out.print(f"judge {m.judge.rubric}: {means}; missing verdicts: {m.judge.missing}")
+    judges_summary(m.judges)
     out.print(
         f"tokens: {m.tokens.completion} generated, {m.tokens.prompt} prompt "
         f"({m.tokens.cached} cached) in {m.seconds:.1f}s"

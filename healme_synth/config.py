@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import types
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from healme_synth.backends.embedded import EMBEDDED_NAME
 from healme_synth.errors import ConfigError
+from healme_synth.sampler import SamplerSection
 
 FilterName = Literal[
     "turn_count",
@@ -35,28 +37,10 @@ FilterName = Literal[
     "prompt_leak",
     "seed_leak",
 ]
-CtrsItem = Literal[
-    "agenda",
-    "feedback",
-    "understanding",
-    "interpersonal_effectiveness",
-    "collaboration",
-    "pacing",
-    "guided_discovery",
-    "focus",
-    "strategy_for_change",
-    "application_of_techniques",
-    "homework",
-]
-
-
-# CTRS items a three-round HealMe exchange can show (DOMAIN.md section 5).
-HEALME_CTRS_ITEMS: tuple[CtrsItem, ...] = (
-    "understanding",
-    "interpersonal_effectiveness",
-    "guided_discovery",
-    "focus",
-)
+# A judge's name: used in reasons, the manifest and the `verdicts` column.
+JudgeName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+# Judge roles beyond `judge` (e.g. a second judge model) are spelt judge_<name>.
+JUDGE_ROLE = re.compile(r"judge(_[A-Za-z0-9_]+)?")
 
 
 class Section(BaseModel):
@@ -82,6 +66,31 @@ class SeedsSection(Section):
     include_at_risk: bool = False
     """Seeds flagged at-risk (crisis content in the seed itself) are held back unless this is
     set: a plain reframing protocol must not get them as ordinary seeds."""
+    expand_intake: bool = False
+    """Before the run, the client model writes a Cactus-style intake form for every sampled
+    persona that has none, from its structured fields (prompts/common/intake*.j2)."""
+    intake_max_tokens: int = Field(480, ge=64)
+
+
+class SessionSection(Section):
+    """Turn bounds for variable-length protocols (cactus, sqpsych, report), in utterances;
+    null keeps the protocol's own. A minimum above the maximum is refused."""
+
+    min_turns: int | None = Field(None, ge=2)
+    max_turns: int | None = Field(None, ge=2)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SessionSection:
+        if (
+            self.min_turns is not None
+            and self.max_turns is not None
+            and self.min_turns > self.max_turns
+        ):
+            raise ValueError(
+                f"min_turns {self.min_turns} is above max_turns {self.max_turns}: a session "
+                "cannot be required to run longer than it may"
+            )
+        return self
 
 
 class VllmModel(Section):
@@ -130,9 +139,29 @@ class RoleSection(Section):
 
 
 class RolesSection(Section):
+    """counselor and client, plus judge roles: `judge` and any number of `judge_<name>` (e.g.
+    another judge model), which judges name in their `roles`."""
+
+    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
+    __pydantic_extra__: dict[str, RoleSection] = Field(init=False)
+
     counselor: RoleSection
     client: RoleSection
     judge: RoleSection | None = None
+
+    @model_validator(mode="after")
+    def _only_judge_roles_extra(self) -> RolesSection:
+        for name in self.__pydantic_extra__ or {}:
+            if not JUDGE_ROLE.fullmatch(name):
+                raise ValueError(
+                    f"unknown role `{name}` (roles are counselor, client, judge, and "
+                    "judge_<name> for more judge models)"
+                )
+        return self
+
+    def sections(self) -> dict[str, RoleSection]:
+        """Every role that is set, extra judge roles included."""
+        return {name: section for name, section in self if section is not None}
 
 
 class FiltersSection(Section):
@@ -182,13 +211,40 @@ class FiltersSection(Section):
 
 
 class JudgeSection(Section):
+    """One judge: a rubric and its items, the judge roles that answer and how often, and the
+    score gates a judged dialogue must pass (each failing gate is its own reason)."""
+
     enabled: bool = True
-    items: list[CtrsItem] = Field(default_factory=lambda: list(HEALME_CTRS_ITEMS), min_length=1)
-    """CTRS items to score (0-6 each); the default suits a three-round HealMe exchange."""
-    min_mean: float | None = Field(None, ge=0, le=6)
-    """Dialogues whose mean item score is below this are rejected."""
+    rubric: str = Field("ctrs", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    """prompts_dir/judge/<rubric>.yaml (items, scale, anchors) and its request <rubric>.j2:
+    ctrs (0-6), healme (0-3) or panas (1-5, before and after)."""
+    items: list[str] | None = Field(None, min_length=1)
+    """Items to score; null: the rubric's defaults (CTRS: Cactus's six; HealMe: all four).
+    PANAS always rates all twenty."""
+    roles: list[str] = Field(default_factory=lambda: ["judge"], min_length=1)
+    """Judge roles (keys of `roles`) that answer; their samples are pooled into one verdict."""
+    samples: int = Field(1, ge=1)
+    """Seeded requests per role and dialogue; each sample index gets its own seed."""
     on_missing: Literal["reject", "keep"] = "reject"
-    """What to do with a dialogue whose verdict did not parse (it is never scored 0)."""
+    """A dialogue none of whose replies parsed has a missing verdict (never scored 0): reject
+    it (`judge_missing`) or keep it."""
+    min_mean: float | None = Field(None, ge=0)
+    """Reject (`judge_below_min`) when the mean item score is below this."""
+    min_items: dict[str, float] = Field(default_factory=dict)
+    """Per-item minimums, e.g. {focus: 3}; reject (`judge_item_below_min`) when below."""
+    max_spread: float | None = Field(None, ge=0)
+    """Reject (`judge_disagreement`) when the samples' scores on an item differ by more
+    than this (spread = max - min over the parsed samples)."""
+    require_negative_drop: bool = False
+    """PANAS: reject (`panas_negative_not_down`) unless negative affect fell."""
+    require_positive_rise: bool = False
+    """PANAS: reject (`panas_positive_not_up`) unless positive affect rose."""
+
+    @model_validator(mode="after")
+    def _distinct_roles(self) -> JudgeSection:
+        if len(set(self.roles)) != len(self.roles):
+            raise ValueError(f"roles {self.roles} names a role twice (use samples: N instead)")
+        return self
 
 
 class DedupSection(Section):
@@ -215,26 +271,63 @@ class PipelineConfig(Section):
     seeds: SeedsSection
     protocol: str = "healme"
     """A folder of prompts_dir holding protocol.yaml and its templates."""
+    session: SessionSection = Field(default_factory=SessionSection)  # type: ignore[arg-type]
+    sampler: SamplerSection | None = None
+    """Declared weights over persona attributes; replaces seeds.sample when given."""
+    measure_reframe_uptake: bool = True
+    """Ask the judge model at which client turn a reframe was first accepted (needs
+    roles.judge); rows get `first_reframe_turn`, the manifest means by attitude/receptivity."""
     prompts_dir: str = "../prompts"
     models: dict[str, ModelSection] = Field(min_length=1)
     roles: RolesSection
     filters: FiltersSection = Field(default_factory=FiltersSection)  # type: ignore[arg-type]
-    judge: JudgeSection = Field(default_factory=JudgeSection)  # type: ignore[arg-type]
+    judge: JudgeSection | None = None
+    """The older one-judge form, read as `judges: {ctrs: ...}`; give this or `judges`."""
+    judges: dict[JudgeName, JudgeSection] = Field(
+        default_factory=lambda: {"ctrs": JudgeSection()}  # type: ignore[call-arg]
+    )
+    """Judges by name (the name appears in reasons, rows and the manifest), run in this order.
+    Default: one CTRS judge answered by role `judge`."""
     dedup: DedupSection = Field(default_factory=DedupSection)  # type: ignore[arg-type]
     output: OutputSection = Field(default_factory=OutputSection)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
+    def _one_sample_size(self) -> PipelineConfig:
+        if self.sampler is not None and self.seeds.sample is not None:
+            raise ValueError(
+                "seeds.sample and sampler.count both say how many personas to draw; keep one"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _roles_name_models(self) -> PipelineConfig:
-        for role in ("counselor", "client", "judge"):
-            section = getattr(self.roles, role)
-            if section is not None and section.model not in self.models:
+        if self.judge is not None:
+            if "judges" in self.model_fields_set:
+                raise ValueError("give `judges:` or the older `judge:`, not both")
+            self.judges, self.judge = {"ctrs": self.judge}, None
+        roles = self.roles.sections()
+        for role, section in roles.items():
+            if section.model not in self.models:
                 raise ValueError(
                     f"roles.{role}.model is {section.model!r}, which is not a key of models "
                     f"(known: {', '.join(sorted(self.models))})"
                 )
-        if self.judge.enabled and self.roles.judge is None:
-            raise ValueError("judge.enabled is true but roles.judge names no model")
+        for name, judge in self.active_judges().items():
+            for role in judge.roles:
+                if role not in roles or not JUDGE_ROLE.fullmatch(role):
+                    known = ", ".join(r for r in roles if JUDGE_ROLE.fullmatch(r)) or "none"
+                    raise ValueError(
+                        f"judges.{name}.roles names {role!r}, which is not a judge role of "
+                        f"`roles` (judge roles there: {known})"
+                    )
         return self
+
+    def active_judges(self) -> dict[str, JudgeSection]:
+        return {name: j for name, j in self.judges.items() if j.enabled}
+
+    def judge_roles(self) -> list[str]:
+        """The roles some enabled judge names, in order of first use."""
+        return list(dict.fromkeys(r for j in self.active_judges().values() for r in j.roles))
 
 
 class Pipeline(BaseModel):
@@ -317,6 +410,8 @@ def _section_at(loc: list[Any]) -> type[BaseModel] | None:
         tp = _unwrap(tp)
         if _is_tag(loc, i):
             tp = _TAGGED[key]
+        elif tp is RolesSection and key not in tp.model_fields:
+            tp = RoleSection  # an extra judge role (judge_<name>)
         elif isinstance(tp, type) and issubclass(tp, BaseModel):
             if key not in tp.model_fields:
                 return None

@@ -66,7 +66,9 @@ class Rules:
     """What the filters check against; built once per run from the protocol and `filters:`."""
 
     turns: int
-    """How many turns the protocol produces."""
+    """How many turns the protocol produces: exactly (fixed length) or at most (variable)."""
+    fixed_length: bool = True
+    """False for sessions that end at a marker: fewer turns than `turns` are then fine."""
     min_words: int = 2
     max_words: int = 220
     min_turns: int | None = None
@@ -110,6 +112,13 @@ def _words(text: str) -> list[str]:
 
 
 def turn_count(d: Dialogue, rules: Rules) -> Reason | None:
+    if not rules.fixed_length:
+        if len(d.messages) > rules.turns:
+            return Reason(
+                name="turn_count",
+                detail=f"{len(d.messages)} turns, more than the maximum of {rules.turns}",
+            )
+        return None
     if len(d.messages) != rules.turns:
         return Reason(name="turn_count", detail=f"{len(d.messages)} turns, expected {rules.turns}")
     return None

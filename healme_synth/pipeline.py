@@ -16,16 +16,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from healme_synth import filters, judge, roleplay
+from healme_synth import filters, intake, judge, roleplay, sampler, uptake
 from healme_synth.backends import Backend, build_backends
 from healme_synth.backends.scripted import ScriptedBackend
-from healme_synth.config import FiltersSection, Pipeline, RoleSection, ScriptedModel
+from healme_synth.config import (
+    FiltersSection,
+    Pipeline,
+    PipelineConfig,
+    RoleSection,
+    ScriptedModel,
+)
 from healme_synth.dedup import NearDuplicates
 from healme_synth.errors import ConfigError
-from healme_synth.judge import Rubric, load_rubric
+from healme_synth.judge import Judge, load_judges
 from healme_synth.prompts import Prompts
 from healme_synth.protocols import Protocol, load_protocol
-from healme_synth.records import Counts, Dialogue, Manifest, Message, Persona, Tokens, Verdict
+from healme_synth.records import (
+    Counts,
+    Dialogue,
+    JudgeReport,
+    Manifest,
+    Message,
+    Persona,
+    Tokens,
+    Verdict,
+)
 from healme_synth.seeds import load_personas, sample_personas
 from healme_synth.shards import ShardWriter, atomic_write, to_row, write_card, write_manifest
 
@@ -37,8 +52,10 @@ class Plan:
     pipeline: Pipeline
     prompts: Prompts
     protocol: Protocol
-    rubric: Rubric | None
+    judges: list[Judge]
     personas: list[Persona]
+    sample: list[Persona]
+    """The personas of the run's dialogues, in order (drawn or sampled under the run seed)."""
     rules: filters.Rules
     at_risk_held_back: int = 0
 
@@ -67,15 +84,25 @@ def plan(pipeline: Pipeline) -> Plan:
             continue  # hub ids and the embedded name cannot be checked here
         if not pipeline.resolve(model.model).exists():
             problems.append(f"models.{name}.model: {model.model} does not exist")
-    prompts = protocol = rubric = None
+    prompts = protocol = None
+    judges: list[Judge] = []
     try:
         prompts = Prompts(pipeline.resolve(cfg.prompts_dir))
-        protocol = load_protocol(prompts.root, cfg.protocol)
-        rubric = load_rubric(prompts.root) if cfg.judge.enabled else None
+        protocol = load_protocol(prompts.root, cfg.protocol).with_turns(
+            cfg.session.min_turns, cfg.session.max_turns
+        )
+        judges = load_judges(prompts.root, cfg.judges)
     except ConfigError as e:
         problems.append(str(e))
-    if prompts is not None and protocol is not None and usable:
-        problems += _template_problems(usable[0], protocol, prompts, rubric, cfg.judge.items)
+    sample = []
+    try:
+        sample = draw(cfg, usable)
+    except ConfigError as e:
+        problems.append(str(e))
+    if protocol is not None and sample:
+        problems += _missing_fields(sample, protocol, cfg.seeds.expand_intake)
+    if prompts is not None and protocol is not None and sample:
+        problems += _template_problems(sample[0], protocol, prompts, judges)
     if problems or prompts is None or protocol is None:
         raise ConfigError(
             f"{pipeline.path} cannot run: " + " ".join(p.rstrip(".") + "." for p in problems)
@@ -84,8 +111,9 @@ def plan(pipeline: Pipeline) -> Plan:
         pipeline=pipeline,
         prompts=prompts,
         protocol=protocol,
-        rubric=rubric,
+        judges=judges,
         personas=usable,
+        sample=sample,
         rules=rules(cfg.filters, protocol, prompts),
         at_risk_held_back=len(personas) - len(usable),
     )
@@ -96,33 +124,41 @@ def rules(f: FiltersSection, protocol: Protocol, prompts: Prompts) -> filters.Ru
     # The instructions the roles see, as written: a filter spots them leaking into utterances.
     # Not the client's opening line (it is a line of the conversation) nor the training system
     # message (the roles never see it).
-    shown = ("counselor_system", "client_system", "counselor_turn", "client_turn")
+    shown = (
+        "counselor_system",
+        "client_system",
+        "counselor_turn",
+        "client_turn",
+        "counselor_opening",
+    )
     names = [protocol.template(field) for field in shown]  # type: ignore[arg-type]
     return filter_rules(
         f,
-        turns=len(protocol.turn_order()),
-        end_marker=protocol.end_marker,
+        protocol,
         instructions=tuple(prompts.source(name) for name in names if name is not None),
     )
 
 
 def filter_rules(
-    f: FiltersSection, turns: int, end_marker: str | None, instructions: tuple[str, ...]
+    f: FiltersSection, protocol: Protocol, instructions: tuple[str, ...]
 ) -> filters.Rules:
     """The `filters:` settings plus what the protocol fixes, as the filters take them."""
+    fixed = protocol.rounds is not None
+    budget = protocol.word_budget
     return filters.Rules(
-        turns=turns,
+        turns=protocol.max_turns,
+        fixed_length=fixed,
         min_words=f.min_words,
         max_words=f.max_words,
-        min_turns=f.min_turns,
-        end_marker=end_marker,
+        min_turns=f.min_turns if f.min_turns is not None or fixed else protocol.min_turns,
+        end_marker=protocol.end_marker,
         language=f.language,
         max_foreign_share=f.max_foreign_share,
         repeat_similarity=f.repeat_similarity,
         echo_overlap=f.echo_overlap,
         max_share=f.max_share,
-        counselor_max_words=f.counselor_max_words,
-        client_max_words=f.client_max_words,
+        counselor_max_words=f.counselor_max_words or budget.get("counselor"),
+        client_max_words=f.client_max_words or budget.get("client"),
         seed_span=f.seed_span,
         leak_span=f.leak_span,
         instructions=instructions,
@@ -133,12 +169,19 @@ def _template_problems(
     persona: Persona,
     protocol: Protocol,
     prompts: Prompts,
-    rubric: Rubric | None,
-    items: Sequence[str],
+    judges: Sequence[Judge],
 ) -> list[str]:
     """Render every template the run will use, for one persona at every turn."""
     problems: list[str] = []
+    if not persona.intake_form:  # an expanded one stands in (only expand_intake gets here)
+        persona = persona.model_copy(update={"intake_form": "An intake form."})
     dialogue = Dialogue(id="check", protocol=protocol.name, persona=persona, run_seed=0)
+    if protocol.planning is not None:
+        planner = ScriptedBackend()
+        roleplay.plan_sessions([dialogue], protocol, prompts, planner, PLAN_CHECK)
+        dialogue.reasons = []
+        if dialogue.plan is None:
+            dialogue.technique, dialogue.plan = "Alternative Perspective", "A plan."
     for turn, speaker in enumerate(protocol.turn_order()):
         try:
             roleplay.request(dialogue, speaker, turn, protocol, prompts)
@@ -153,11 +196,48 @@ def _template_problems(
         )
     except ConfigError as e:
         problems.append(str(e))
-    if rubric is not None:
+    for j in judges:
         try:
-            judge.judge_request(dialogue, rubric, list(items), prompts)
+            for moment in j.moments:
+                judge.judge_request(dialogue, j, prompts, moment)
         except ConfigError as e:
             problems.append(str(e))
+    return problems
+
+
+def draw(cfg: PipelineConfig, pool: list[Persona]) -> list[Persona]:
+    """The run's personas: from the sampler's declared weights, or drawn from the seeds."""
+    if not pool:
+        return []
+    if cfg.sampler is not None:
+        return sampler.sample(pool, cfg.sampler, cfg.run.seed, cfg.seeds.allow_minors)
+    return sample_personas(pool, cfg.seeds.sample, cfg.run.seed)
+
+
+# Sampling settings for the planner's render check above (the scripted reply is not used).
+PLAN_CHECK = RoleSection.model_validate({"model": "check"})
+
+
+def _missing_fields(sample: list[Persona], protocol: Protocol, expand_intake: bool) -> list[str]:
+    """Persona fields the protocol requires that some seeds lack, with what to do about it."""
+    problems = []
+    for name in protocol.requires:
+        if name == "intake_form" and expand_intake:
+            continue
+        lacking = [p.id for p in sample if not getattr(p, name)]
+        if lacking:
+            hint = {
+                "intake_form": "set seeds.expand_intake: true to have the client model write "
+                "them, or use seeds with intake forms (e.g. a Cactus import)",
+                "questionnaires": "declare phq9/gad7 weights under sampler:, or use seeds with "
+                "questionnaire answers",
+                "report": "use seeds with a report (e.g. personas/reports.yaml)",
+            }.get(name, f"fill `{name}` in the seed files")
+            problems.append(
+                f"protocol {protocol.name!r} needs `{name}` on every seed, but "
+                f"{len(lacking)} of {len(sample)} sampled personas lack it (e.g. "
+                f"{', '.join(sorted(set(lacking))[:3])}); {hint}"
+            )
     return problems
 
 
@@ -176,12 +256,14 @@ class Totals:
     verdicts: list[Verdict] = field(default_factory=list)
     dialogues: int = 0
     kept: int = 0
+    kept_dialogues: list[Dialogue] = field(default_factory=list)
+    """Kept dialogues without their messages: what the uptake and distribution summaries read."""
 
 
 def chunks(p: Plan, models: dict[str, str]) -> Iterator[list[Dialogue]]:
     """The run's dialogues, batch_size at a time; ids are stable: sample index + persona id."""
     cfg = p.pipeline.config
-    sample = sample_personas(p.personas, cfg.seeds.sample, cfg.run.seed)
+    sample = p.sample
     for start in range(0, len(sample), cfg.run.batch_size):
         yield [
             Dialogue(
@@ -202,22 +284,37 @@ def process(
     progress: Progress,
     duplicates: NearDuplicates | None = None,
 ) -> Tokens:
-    """Roleplay, filter, judge, gate and de-duplicate one chunk in place; returns the judge's
-    tokens. `duplicates` carries what was kept so far across the run's chunks."""
+    """Intake, plan, roleplay, filter, judge, gate and de-duplicate one chunk in place; returns
+    the tokens of the calls besides the turns (those are on the messages). `duplicates` carries
+    what was kept so far across the run's chunks."""
     cfg = p.pipeline.config
-    roleplay.converse(chunk, p.protocol, p.prompts, backends, p.roles(), progress.on_turn)
-    for d in chunk:
-        d.reasons = filters.check(d, list(cfg.filters.enabled), p.rules)
     tokens = Tokens()
-    if p.rubric is not None and cfg.roles.judge is not None:
-        passed = [d for d in chunk if d.kept]
-        tokens = judge.judge(
-            passed, backends["judge"], cfg.roles.judge, cfg.judge, p.rubric, p.prompts
+    if cfg.seeds.expand_intake:
+        _add(
+            tokens,
+            intake.expand_intakes(
+                chunk, p.prompts, backends["client"], cfg.roles.client, cfg.seeds.intake_max_tokens
+            ),
         )
+    playable = [d for d in chunk if d.kept]
+    _add(
+        tokens,
+        roleplay.plan_sessions(
+            playable, p.protocol, p.prompts, backends["counselor"], cfg.roles.counselor
+        ),
+    )
+    playable = [d for d in playable if d.kept]  # an unparsed plan is not played
+    roleplay.converse(playable, p.protocol, p.prompts, backends, p.roles(), progress.on_turn)
+    for d in playable:
+        d.reasons += filters.check(d, list(cfg.filters.enabled), p.rules)
+    if cfg.measure_reframe_uptake and cfg.roles.judge is not None:
+        measured = [d for d in playable if d.kept]
+        _add(tokens, uptake.measure(measured, p.prompts, backends["judge"], cfg.roles.judge))
+    if p.judges:
+        passed = [d for d in chunk if d.kept]
+        _add(tokens, judge.judge(passed, p.judges, backends, p.roles(), p.prompts))
         for d in passed:
-            reason = judge.gate(d, cfg.judge)
-            if reason is not None:
-                d.reasons.append(reason)
+            d.reasons += judge.gate(d, p.judges)
     # Last, so only dialogues that would be kept are compared and the first of a pair stays.
     for d in chunk:
         if duplicates is not None and d.kept:
@@ -257,6 +354,8 @@ def run(
             (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
             totals.dialogues += 1
             totals.kept += d.kept
+            if d.kept:
+                totals.kept_dialogues.append(d.model_copy(update={"messages": []}))
             totals.reasons.update({r.name for r in d.reasons})
             for m in d.messages:
                 _add(
@@ -267,8 +366,7 @@ def run(
                         cached=m.cached_tokens,
                     ),
                 )
-            if d.verdict is not None:
-                totals.verdicts.append(d.verdict)
+            totals.verdicts += d.verdicts
         if progress.on_dialogues is not None:
             progress.on_dialogues(len(chunk))
     shards = train.close() + rejected.close()
@@ -287,14 +385,18 @@ def run(
             by_reason=dict(sorted(totals.reasons.items())),
         ),
         tokens=totals.tokens,
-        judge=judge.summarize(
-            totals.verdicts, p.rubric.name, models["judge"], list(cfg.judge.items)
-        )
-        if p.rubric is not None and "judge" in models
-        else None,
+        judges=[judge.summarize(j, totals.verdicts, models) for j in p.judges],
         shards=[str(s.relative_to(run_dir)) for s in shards],
         seconds=round(time.monotonic() - started, 3),
         at_risk_held_back=p.at_risk_held_back,
+        uptake=uptake.summarize(totals.kept_dialogues)
+        if cfg.measure_reframe_uptake and "judge" in models
+        else None,
+        distribution=sampler.distribution_report(
+            cfg.sampler, p.sample, [d.persona for d in totals.kept_dialogues]
+        )
+        if cfg.sampler is not None
+        else None,
     )
     write_manifest(run_dir, manifest)
     write_card(run_dir, manifest, cfg.output.config_name)
@@ -344,6 +446,59 @@ def refilter(p: Plan, dialogues: list[Dialogue], out_dir: Path, overwrite: bool)
     return counts
 
 
+def rejudge(
+    p: Plan,
+    dialogues: list[Dialogue],
+    out_dir: Path,
+    overwrite: bool,
+    backends: dict[str, Backend] | None = None,
+) -> JudgeReport:
+    """Judge existing dialogues afresh with the pipeline's judges (no filters, nothing
+    regenerated) and gate them; write kept/rejected shards and a summary.json of counts per
+    reason, judge summaries and tokens."""
+    cfg = p.pipeline.config
+    if not p.judges:
+        raise ConfigError(
+            f"{p.pipeline.path}: no judge is enabled, so there is nothing to judge with "
+            "(see `judges:`)."
+        )
+    fresh_dir(out_dir, overwrite)
+    if backends is None:
+        backends = build_backends(cfg, only=cfg.judge_roles())
+    models = {role: b.label for role, b in backends.items()}
+    data = out_dir / "data" / cfg.output.config_name
+    train = ShardWriter(data, "train", cfg.output.rows_per_shard)
+    rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
+    tokens, verdicts, reasons = Tokens(), [], Counter[str]()
+    for start in range(0, len(dialogues), cfg.run.batch_size):
+        chunk = dialogues[start : start + cfg.run.batch_size]
+        for d in chunk:
+            kept_models = {r: m for r, m in d.models.items() if not r.startswith("judge")}
+            d.models, d.verdicts = {**kept_models, **models}, []
+        _add(tokens, judge.judge(chunk, p.judges, backends, p.roles(), p.prompts))
+        for d in chunk:
+            d.reasons = judge.gate(d, p.judges)
+            (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
+            reasons.update({r.name for r in d.reasons})
+            verdicts += d.verdicts
+    train.close()
+    rejected.close()
+    kept = sum(d.kept for d in dialogues)
+    report = JudgeReport(
+        counts=Counts(
+            dialogues=len(dialogues),
+            kept=kept,
+            rejected=len(dialogues) - kept,
+            by_reason=dict(sorted(reasons.items())),
+        ),
+        judges=[judge.summarize(j, verdicts, models) for j in p.judges],
+        tokens=tokens,
+    )
+    text = json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    atomic_write(out_dir / "summary.json", (text + "\n").encode())
+    return report
+
+
 def _add(total: Tokens, more: Tokens) -> None:
     total.prompt += more.prompt
     total.completion += more.completion
@@ -363,16 +518,16 @@ def versions() -> dict[str, str]:
 def render_calls(p: Plan, persona_id: str) -> list[tuple[str, list[Any]]]:
     """The exact requests each role receives for one persona, in order, with scripted replies
     filling in every side, so prompts can be read without a model: (role, messages) per call."""
-    persona = next((x for x in p.personas if x.id == persona_id), None)
+    persona = next((x for x in p.sample + p.personas if x.id == persona_id), None)
     if persona is None:
         known = ", ".join(x.id for x in p.personas[:10])
         raise ConfigError(f"no persona with id {persona_id!r} in the seed files (e.g. {known}).")
     cfg = p.pipeline.config
     replies: dict[str, list[str]] = {}
-    for role, section in p.roles().items():
+    for section in p.roles().values():
         model = cfg.models[section.model]
-        if isinstance(model, ScriptedModel) and role in model.replies:
-            replies[role] = model.replies[role]
+        if isinstance(model, ScriptedModel):
+            replies |= model.replies  # incl. the intake writer, planner and uptake reader
     scripted = ScriptedBackend(replies)
     backends: dict[str, Backend] = {role: scripted for role in p.roles()}
     d = Dialogue(

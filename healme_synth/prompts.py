@@ -6,6 +6,7 @@ a misspelt variable must stop the run instead of sending a prompt with a hole in
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from healme_synth.errors import ConfigError
+
+_INCLUDE = re.compile(r"""{%-?\s*include\s+["']([^"']+)["']\s*-?%}""")
 
 
 class Prompts:
@@ -30,8 +33,10 @@ class Prompts:
         )
 
     def source(self, name: str) -> str:
-        """A template's text as written (filters look for it leaking into utterances)."""
-        return self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        """A template's text as written, with included templates inlined (filters look for it
+        leaking into utterances, shared snippets included)."""
+        text: str = self.env.loader.get_source(self.env, name)[0]  # type: ignore[union-attr]
+        return _INCLUDE.sub(lambda m: self.source(m.group(1)), text)
 
     def render(self, name: str, **context: Any) -> str:
         """Render a template; any template problem becomes a ConfigError naming the file."""

@@ -6,7 +6,7 @@ when a request or a training row is built.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -41,6 +41,23 @@ HEALME_TRAP_LABELS: dict[str, str] = {
 }
 
 
+# The twelve CBT techniques a Cactus-style planner chooses from (DOMAIN.md section 2).
+CBT_TECHNIQUES: tuple[str, ...] = (
+    "Efficiency Evaluation",
+    "Pie Chart Technique",
+    "Alternative Perspective",
+    "Decatastrophizing",
+    "Pros and Cons Analysis",
+    "Evidence-Based Questioning",
+    "Reality Testing",
+    "Continuum Technique",
+    "Changing Rules to Wishes",
+    "Behavior Experiment",
+    "Problem-Solving Skills Training",
+    "Systematic Exposure",
+)
+
+
 class Record(BaseModel):
     """Unknown keys are an error, never silently dropped."""
 
@@ -50,6 +67,24 @@ class Record(BaseModel):
 class Emotion(Record):
     name: str = Field(min_length=1)
     intensity: int = Field(ge=0, le=100)
+
+
+class Questionnaire(Record):
+    """Item-level answers to a screening instrument (PHQ-9, GAD-7), each 0-3 in item order."""
+
+    instrument: str = Field(min_length=1)
+    answers: list[Annotated[int, Field(ge=0, le=3)]]
+    """Each 0-3; the per-instrument answer count is checked by questionnaires.validate (records
+    must not import the instrument tables)."""
+
+
+class CounselingReport(Record):
+    """A CPsyCoun-style counseling report: the seed a `report` session is rebuilt from."""
+
+    case_brief: str = Field(min_length=1)
+    presenting_issue: str = Field(min_length=1)
+    process: str = Field(min_length=1)
+    outcome: str = Field(min_length=1)
 
 
 class Persona(Record):
@@ -78,6 +113,14 @@ class Persona(Record):
     """Crisis content in the seed itself (e.g. a wish to die): never a plain reframing seed."""
     source: str | None = None
     """Where an imported seed came from: file and row."""
+    receptivity: int | None = Field(None, ge=1, le=5)
+    """How readily the client accepts a reframe: 1 holds out longest, 5 accepts quickly."""
+    questionnaires: list[Questionnaire] = Field(default_factory=list)
+    condition: str | None = None
+    """A condition label (e.g. `mdd`, `control`), as SQPsych publishes it."""
+    technique: str | None = None
+    """A CBT technique the seed prescribes; None lets the planner choose."""
+    report: CounselingReport | None = None
 
 
 class Message(Record):
@@ -91,15 +134,41 @@ class Message(Record):
     cached_tokens: int = 0
 
 
-class Verdict(Record):
-    """A judge's scores. A reply that did not parse has parsed=False and no scores, never 0s."""
+class Sample(Record):
+    """One judge reply (PANAS: its before/after pair) from one judge role. A reply that did not
+    parse has parsed=False and no scores, never 0s."""
 
-    rubric: str
+    role: str
+    """The judge role that answered (judge, judge_<name>)."""
     model: str
-    scores: dict[str, int | None]
-    mean: float | None
+    index: int
+    """Which of the role's `samples` seeded requests this is, from 0."""
     parsed: bool
-    raw: str
+    scores: dict[str, float]
+    """Item scores as replied; PANAS: the affect means before/after and their changes."""
+    raw: list[str]
+    """The reply text; PANAS: the before reply, then the after reply."""
+
+
+class Verdict(Record):
+    """One judge's combined verdict on one dialogue, over every sample of every judge role.
+
+    Per item: the mean over parsed samples and the spread (max - min) among them. No parsed
+    sample means a missing verdict (parsed=0, no scores, mean None), never a score of 0.
+    """
+
+    judge: str
+    """The judge's key in `judges:` of the pipeline file."""
+    rubric: str
+    scores: dict[str, float]
+    spreads: dict[str, float]
+    mean: float | None
+    """Mean of the item scores (None for PANAS, whose items are before/after affect)."""
+    spread: float | None
+    """The largest item spread: how far the samples disagree at worst."""
+    parsed: int
+    missing: int
+    samples: list[Sample]
 
 
 class Reason(Record):
@@ -116,7 +185,16 @@ class Dialogue(Record):
     run_seed: int
     models: dict[str, str] = Field(default_factory=dict)
     messages: list[Message] = Field(default_factory=list)
-    verdict: Verdict | None = None
+    technique: str | None = None
+    """The CBT technique of the hidden plan (counselor's view only)."""
+    plan: str | None = None
+    """The hidden session plan (counselor's view only)."""
+    end_marker_at: int | None = None
+    """Index of the message that carried the end marker (stripped from its text); None: none."""
+    first_reframe_turn: int | None = None
+    """Index of the client message that first accepted a reframe; None: never, or not measured."""
+    verdicts: list[Verdict] = Field(default_factory=list)
+    """One per judge that judged the dialogue (dialogues a filter rejected are not judged)."""
     reasons: list[Reason] = Field(default_factory=list)
 
     @property
@@ -137,13 +215,54 @@ class Tokens(Record):
     cached: int = 0
 
 
-class JudgeSummary(Record):
-    rubric: str
-    model: str
-    judged: int = 0
-    missing: int = 0
-    item_means: dict[str, float | None] = Field(default_factory=dict)
+class ItemSummary(Record):
     mean: float | None = None
+    """Mean over the dialogues with a verdict of their score on this item."""
+    spread: float | None = None
+    """Mean over the same dialogues of the item's spread: how far samples disagree, typically."""
+
+
+class AffectSummary(Record):
+    """PANAS over the dialogues with a PANAS verdict: did the client feel better after?"""
+
+    positive_delta: float | None = None
+    """Mean change (after - before) of the positive affect mean; success is above 0."""
+    negative_delta: float | None = None
+    """Mean change (after - before) of the negative affect mean; success is below 0."""
+    negative_fell: float | None = None
+    """Share (0-1) of those dialogues whose negative affect fell."""
+    positive_rose: float | None = None
+    """Share (0-1) of those dialogues whose positive affect rose."""
+
+
+class JudgeSummary(Record):
+    """One judge over a run: means over dialogues and how many replies were missing."""
+
+    judge: str
+    rubric: str
+    models: dict[str, str]
+    """Judge role -> model label."""
+    samples: int = 1
+    """Seeded requests per judge role per dialogue."""
+    judged: int = 0
+    """Dialogues judged."""
+    missing: int = 0
+    """Dialogues none of whose replies parsed (a missing verdict, never scored 0)."""
+    replies: int = 0
+    replies_missing: int = 0
+    mean: float | None = None
+    spread: float | None = None
+    """Mean over dialogues of the verdict spread (largest item spread)."""
+    items: dict[str, ItemSummary] = Field(default_factory=dict)
+    affect: AffectSummary | None = None
+
+
+class JudgeReport(Record):
+    """What `healme-synth judge` writes as summary.json."""
+
+    counts: Counts
+    judges: list[JudgeSummary]
+    tokens: Tokens
 
 
 class Manifest(Record):
@@ -158,8 +277,13 @@ class Manifest(Record):
     versions: dict[str, str]
     counts: Counts
     tokens: Tokens
-    judge: JudgeSummary | None
+    judges: list[JudgeSummary] = Field(default_factory=list)
+    """One per enabled judge, in the order of `judges:`."""
     shards: list[str]
     seconds: float
     at_risk_held_back: int = 0
     """Seeds flagged at-risk that this run did not use (seeds.include_at_risk is off)."""
+    uptake: dict[str, Any] | None = None
+    """Turn of first accepted reframe over kept dialogues: mean, by attitude and receptivity."""
+    distribution: dict[str, Any] | None = None
+    """With a persona sampler: target, sampled and kept shares per attribute."""

@@ -10,11 +10,14 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from healme_synth.backends import Backend, ChatTurn, GenParams
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from healme_synth import questionnaires
+from healme_synth.backends import Backend, ChatTurn, GenParams, usage
 from healme_synth.config import RoleSection
 from healme_synth.prompts import Prompts
-from healme_synth.protocols import Protocol
-from healme_synth.records import Dialogue, Message, Persona, Role
+from healme_synth.protocols import Protocol, strip_end_marker
+from healme_synth.records import CBT_TECHNIQUES, Dialogue, Message, Persona, Reason, Role, Tokens
 
 
 class ViewError(AssertionError):
@@ -60,14 +63,24 @@ def turn_seed(run_seed: int, dialogue_id: str, turn: int, role: str) -> int:
 
 
 def prompt_context(persona: Persona, protocol: Protocol, turn: int | None = None) -> dict[str, Any]:
-    """What every protocol template may use."""
+    """What every protocol template may use. Never the hidden plan: see `request`."""
     context: dict[str, Any] = {
         "persona": persona.model_dump(),
         "protocol": protocol.name,
         "rounds": protocol.rounds,
+        "min_turns": protocol.min_turns,
+        "max_turns": protocol.max_turns,
+        "end_marker": protocol.end_marker,
+        "word_budget": protocol.word_budget,
+        "symptoms": [s for q in persona.questionnaires for s in questionnaires.statements(q)],
     }
     if turn is not None:
-        context.update(turn=turn, round=protocol.round_of(turn))
+        context.update(
+            turn=turn,
+            round=protocol.round_of(turn),
+            can_end=protocol.may_end("client", turn) or protocol.may_end("counselor", turn),
+            last_turn=turn + 1 >= protocol.max_turns,
+        )
     return context
 
 
@@ -76,18 +89,26 @@ def request(
 ) -> list[ChatTurn]:
     """Render the speaker's prompts for this turn and build its view."""
     persona = dialogue.persona
+    # The hidden plan exists in the counselor's context only: the client's templates cannot
+    # name it even by mistake (StrictUndefined makes that a template error).
+    hidden = (
+        {"technique": dialogue.technique, "plan": dialogue.plan} if speaker == "counselor" else {}
+    )
     system = prompts.render(
         protocol.template(f"{speaker}_system"),  # type: ignore[arg-type]
         **prompt_context(persona, protocol),
+        **hidden,
     )
-    opening_name = protocol.template("client_opening")
+    opening_name = protocol.template(f"{speaker}_opening")  # type: ignore[arg-type]
     opening = None
-    if speaker == protocol.opener == "client" and opening_name:
-        opening = prompts.render(opening_name, **prompt_context(persona, protocol))
+    if speaker == protocol.opener and opening_name:
+        opening = prompts.render(opening_name, **prompt_context(persona, protocol), **hidden)
     note = None
     note_name = protocol.template(f"{speaker}_turn")  # type: ignore[arg-type]
     if note_name and dialogue.messages:
-        note = prompts.render(note_name, **prompt_context(persona, protocol, turn)) or None
+        note = (
+            prompts.render(note_name, **prompt_context(persona, protocol, turn), **hidden) or None
+        )
     return view(dialogue, speaker, system, opening, note)
 
 
@@ -99,9 +120,16 @@ def converse(
     roles: dict[str, RoleSection],
     on_turn: Callable[[int, int], None] | None = None,
 ) -> list[Dialogue]:
-    """Run every dialogue through the protocol's turns; one backend call per turn."""
+    """Run every dialogue through the protocol's turns; one backend call per turn.
+
+    A dialogue drops out of the batch when its session ends (an end marker from the role that
+    may end it, at or after the minimum) or no longer fits the model's context (rejected as
+    `context_full`); the rest go on to the protocol's maximum.
+    """
     for turn, speaker in enumerate(protocol.turn_order()):
-        active = [d for d in dialogues if len(d.messages) == turn]
+        active = [
+            d for d in dialogues if len(d.messages) == turn and d.end_marker_at is None and d.kept
+        ]
         if not active:
             continue
         section = roles[speaker]
@@ -120,10 +148,28 @@ def converse(
         ]
         completions = backends[speaker].generate(batch, params)
         for d, c in zip(active, completions, strict=True):
+            if c.finish_reason == "context_full":
+                d.reasons.append(
+                    Reason(
+                        name="context_full",
+                        detail=f"turn {turn + 1} ({speaker}): the conversation no longer fits "
+                        f"the model's context ({c.prompt_tokens} prompt tokens)",
+                    )
+                )
+                continue
+            text, ended = c.text.strip(), False
+            if protocol.end_marker:
+                ends = protocol.may_end(speaker, turn)
+                text, found = strip_end_marker(text, protocol.end_marker, ends)
+                ended = found and ends
+            if ended:
+                d.end_marker_at = turn
+                if not text:
+                    continue  # the utterance was the marker alone: nothing to store
             d.messages.append(
                 Message(
                     role=speaker,
-                    content=c.text.strip(),
+                    content=text,
                     finish_reason=c.finish_reason,
                     prompt_tokens=c.prompt_tokens,
                     completion_tokens=c.completion_tokens,
@@ -133,3 +179,86 @@ def converse(
         if on_turn is not None:
             on_turn(len(active), sum(c.completion_tokens for c in completions))
     return dialogues
+
+
+class SessionPlan(BaseModel):
+    """What the hidden planning call must return."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    technique: str
+    plan: str
+
+
+def plan_schema(techniques: Sequence[str], plan_chars: tuple[int, int]) -> dict[str, Any]:
+    """The JSON schema that constrains the planner: a technique from the list, a bounded plan."""
+    return {
+        "type": "object",
+        "properties": {
+            "technique": {"type": "string", "enum": list(techniques)},
+            "plan": {"type": "string", "minLength": plan_chars[0], "maxLength": plan_chars[1]},
+        },
+        "required": ["technique", "plan"],
+        "additionalProperties": False,
+    }
+
+
+def plan_sessions(
+    dialogues: list[Dialogue],
+    protocol: Protocol,
+    prompts: Prompts,
+    backend: Backend,
+    section: RoleSection,
+) -> Tokens:
+    """The hidden planning call, one batch for all dialogues: each gets a technique and a plan
+    for the counselor's eyes only. A seed that prescribes a technique keeps it (the planner only
+    writes the plan): LLM planners pick Evidence-Based Questioning about half the time, so a
+    technique mix is better declared in the persona sampler than left to the planner.
+    A reply that does not parse rejects the dialogue before it is played, never a blank plan.
+    Returns what the calls cost."""
+    planning = protocol.planning
+    if planning is None or not dialogues:
+        return Tokens()
+    batch, params = [], []
+    for d in dialogues:
+        context = prompt_context(d.persona, protocol) | {"techniques": list(CBT_TECHNIQUES)}
+        system, ask = protocol.template("planner_system"), protocol.template("planner")
+        assert system is not None and ask is not None  # Protocol checks it when it loads
+        turns: list[ChatTurn] = [
+            {"role": "system", "content": prompts.render(system, **context)},
+            {"role": "user", "content": prompts.render(ask, **context)},
+        ]
+        check_alternation(turns)
+        batch.append(turns)
+        techniques = [d.persona.technique] if d.persona.technique else list(CBT_TECHNIQUES)
+        params.append(
+            GenParams(
+                temperature=section.temperature,
+                top_p=section.top_p,
+                max_tokens=planning.max_tokens,
+                seed=turn_seed(d.run_seed, d.id, -1, "planner"),
+                repetition_penalty=section.repetition_penalty,
+                role="planner",
+                json_schema=plan_schema(techniques, planning.plan_chars),
+            )
+        )
+    completions = backend.generate(batch, params)
+    for d, c, p in zip(dialogues, completions, params, strict=True):
+        allowed = p.json_schema["properties"]["technique"]["enum"]  # type: ignore[index]
+        low, high = planning.plan_chars
+        try:
+            reply = SessionPlan.model_validate_json(c.text)
+        except ValidationError:
+            d.reasons.append(Reason(name="plan_missing", detail="the planner reply did not parse"))
+            continue
+        plan = reply.plan.strip()
+        if reply.technique not in allowed or not low <= len(plan) <= high:
+            d.reasons.append(
+                Reason(
+                    name="plan_missing",
+                    detail=f"the planner chose {reply.technique!r} with a {len(plan)}-character "
+                    f"plan (expected one of {', '.join(allowed)} and {low}-{high} characters)",
+                )
+            )
+            continue
+        d.technique, d.plan = reply.technique, plan
+    return usage(completions)

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from healme_synth import questionnaires
 from healme_synth.errors import ConfigError
 from healme_synth.records import Persona
 
@@ -27,6 +28,13 @@ def load_personas(paths: Iterable[Path], allow_minors: bool = False) -> list[Per
             except ValidationError as e:
                 problems.extend(f"{where}: {_field_problem(err)}" for err in e.errors())
                 continue
+            bad = [questionnaires.validate(q) for q in persona.questionnaires]
+            if any(bad):
+                problems.extend(f"{where}: field `questionnaires`: {b}" for b in bad if b)
+                continue
+            # A condition label from the answers, and PHQ-9 item 9 above 0 marks the seed
+            # at-risk: it goes to the safety path, never to a plain session.
+            persona = questionnaires.enrich(persona)
             if persona.id in seen:
                 problems.append(f"{where}: id {persona.id!r} already used at {seen[persona.id]}")
                 continue

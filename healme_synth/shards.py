@@ -11,15 +11,59 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from healme_synth.config import CtrsItem
-from healme_synth.records import Dialogue, Emotion, Manifest, Message, Persona, Reason, Verdict
+from healme_synth import questionnaires
+from healme_synth.records import (
+    CounselingReport,
+    Dialogue,
+    Emotion,
+    JudgeSummary,
+    Manifest,
+    Message,
+    Persona,
+    Questionnaire,
+    Reason,
+    Sample,
+    Verdict,
+)
 
-CTRS_ITEMS: tuple[str, ...] = get_args(CtrsItem)
+# One judge's verdict: per item the mean and spread (max - min) over parsed samples, and
+# every sample (judge role, model, sample index, parsed, scores, reply text).
+_SCORE = pa.struct([("item", pa.string()), ("score", pa.float64())])
+_SAMPLE = pa.struct(
+    [
+        ("role", pa.string()),
+        ("model", pa.string()),
+        ("index", pa.int32()),
+        ("parsed", pa.bool_()),
+        ("scores", pa.list_(_SCORE)),
+        ("raw", pa.list_(pa.string())),
+    ]
+)
+_VERDICT = pa.struct(
+    [
+        ("judge", pa.string()),
+        ("rubric", pa.string()),
+        ("mean", pa.float64()),
+        ("spread", pa.float64()),
+        ("parsed", pa.int32()),
+        ("missing", pa.int32()),
+        ("items", pa.list_(pa.struct([*_SCORE, ("spread", pa.float64())]))),
+        ("samples", pa.list_(_SAMPLE)),
+    ]
+)
+# Flat copies of the shipped rubrics' headline numbers, from the first judge using each rubric,
+# so a `datasets` user can filter without unpacking `verdicts`: (column, rubric, score key).
+HEADLINES: tuple[tuple[str, str, str | None], ...] = (
+    ("ctrs_mean", "ctrs", None),
+    ("healme_mean", "healme", None),
+    ("panas_positive_delta", "panas", "positive_delta"),
+    ("panas_negative_delta", "panas", "negative_delta"),
+)
 
 _TURN = pa.struct(
     [
@@ -54,18 +98,36 @@ SCHEMA = pa.schema(
         ("intake_form", pa.string()),
         ("at_risk", pa.bool_()),
         ("seed_source", pa.string()),
+        ("receptivity", pa.int8()),
+        ("condition", pa.string()),
+        (
+            "questionnaires",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("instrument", pa.string()),
+                        ("answers", pa.list_(pa.int8())),
+                        ("total", pa.int16()),
+                        ("severity", pa.string()),
+                    ]
+                )
+            ),
+        ),
+        ("report", pa.struct([(k, pa.string()) for k in CounselingReport.model_fields])),
+        ("seed_technique", pa.string()),
+        ("cbt_technique", pa.string()),
+        ("cbt_plan", pa.string()),
+        ("end_marker_at", pa.int32()),
+        ("first_reframe_turn", pa.int32()),
         ("counselor_model", pa.string()),
         ("client_model", pa.string()),
-        ("judge_model", pa.string()),
+        ("judge_models", pa.list_(pa.struct([("role", pa.string()), ("model", pa.string())]))),
         ("run_seed", pa.int64()),
         ("prompt_tokens", pa.int64()),
         ("completion_tokens", pa.int64()),
         ("cached_tokens", pa.int64()),
-        ("judge_rubric", pa.string()),
-        ("judge_parsed", pa.bool_()),
-        ("judge_mean", pa.float64()),
-        ("judge_raw", pa.string()),
-        *[(f"ctrs_{item}", pa.int8()) for item in CTRS_ITEMS],
+        ("verdicts", pa.list_(_VERDICT)),
+        *[(column, pa.float64()) for column, _, _ in HEADLINES],
         ("reasons", pa.list_(pa.string())),
         ("reason_details", pa.list_(pa.string())),
     ]
@@ -75,7 +137,7 @@ _CHAT_ROLE = {"client": "user", "counselor": "assistant"}
 
 
 def to_row(d: Dialogue, training_system: str) -> dict[str, Any]:
-    p, v = d.persona, d.verdict
+    p = d.persona
     return {
         "id": d.id,
         "protocol": d.protocol,
@@ -96,18 +158,30 @@ def to_row(d: Dialogue, training_system: str) -> dict[str, Any]:
         "intake_form": p.intake_form,
         "at_risk": p.at_risk,
         "seed_source": p.source,
+        "receptivity": p.receptivity,
+        "condition": p.condition,
+        "questionnaires": [
+            q.model_dump()
+            | {"total": questionnaires.total(q), "severity": questionnaires.severity(q)}
+            for q in p.questionnaires
+        ],
+        "report": p.report.model_dump() if p.report else None,
+        "seed_technique": p.technique,
+        "cbt_technique": d.technique,
+        "cbt_plan": d.plan,
+        "end_marker_at": d.end_marker_at,
+        "first_reframe_turn": d.first_reframe_turn,
         "counselor_model": d.models.get("counselor"),
         "client_model": d.models.get("client"),
-        "judge_model": v.model if v else d.models.get("judge"),
+        "judge_models": [
+            {"role": r, "model": m} for r, m in d.models.items() if r.startswith("judge")
+        ],
         "run_seed": d.run_seed,
         "prompt_tokens": sum(m.prompt_tokens for m in d.messages),
         "completion_tokens": sum(m.completion_tokens for m in d.messages),
         "cached_tokens": sum(m.cached_tokens for m in d.messages),
-        "judge_rubric": v.rubric if v else None,
-        "judge_parsed": v.parsed if v else None,
-        "judge_mean": v.mean if v else None,
-        "judge_raw": v.raw if v else None,
-        **{f"ctrs_{item}": (v.scores.get(item) if v else None) for item in CTRS_ITEMS},
+        "verdicts": [_verdict_row(v) for v in d.verdicts],
+        **{column: _headline(d.verdicts, rubric, key) for column, rubric, key in HEADLINES},
         "reasons": [r.name for r in d.reasons],
         "reason_details": [r.detail for r in d.reasons],
     }
@@ -115,25 +189,10 @@ def to_row(d: Dialogue, training_system: str) -> dict[str, Any]:
 
 def from_row(row: dict[str, Any]) -> Dialogue:
     """The inverse of to_row, so shards can be filtered or judged again without regenerating."""
-    verdict = None
-    if row["judge_rubric"] is not None:
-        prefix = f"{row['judge_rubric']}_"
-        verdict = Verdict(
-            rubric=row["judge_rubric"],
-            model=row["judge_model"],
-            scores={
-                k.removeprefix(prefix): v
-                for k, v in row.items()
-                if k.startswith(prefix) and v is not None
-            },
-            mean=row["judge_mean"],
-            parsed=row["judge_parsed"],
-            raw=row["judge_raw"],
-        )
     models = {
         "counselor": row["counselor_model"],
         "client": row["client_model"],
-        "judge": row["judge_model"],
+        **{j["role"]: j["model"] for j in row["judge_models"]},
     }
     return Dialogue(
         id=row["id"],
@@ -153,16 +212,65 @@ def from_row(row: dict[str, Any]) -> Dialogue:
             intake_form=row["intake_form"],
             at_risk=row["at_risk"],
             source=row["seed_source"],
+            receptivity=row["receptivity"],
+            condition=row["condition"],
+            questionnaires=[
+                Questionnaire(instrument=q["instrument"], answers=q["answers"])
+                for q in row["questionnaires"]
+            ],
+            technique=row["seed_technique"],
+            report=CounselingReport(**row["report"]) if row["report"] else None,
         ),
+        technique=row["cbt_technique"],
+        plan=row["cbt_plan"],
+        end_marker_at=row["end_marker_at"],
+        first_reframe_turn=row["first_reframe_turn"],
         run_seed=row["run_seed"],
         models={k: v for k, v in models.items() if v is not None},
         messages=[Message(**t) for t in row["turns"]],
-        verdict=verdict,
+        verdicts=[_verdict(v) for v in row["verdicts"]],
         reasons=[
             Reason(name=n, detail=t)
             for n, t in zip(row["reasons"], row["reason_details"], strict=True)
         ],
     )
+
+
+def _verdict_row(v: Verdict) -> dict[str, Any]:
+    return {
+        **v.model_dump(include={"judge", "rubric", "mean", "spread", "parsed", "missing"}),
+        "items": [{"item": k, "score": x, "spread": v.spreads[k]} for k, x in v.scores.items()],
+        "samples": [
+            {
+                **s.model_dump(include={"role", "model", "index", "parsed", "raw"}),
+                "scores": [{"item": k, "score": x} for k, x in s.scores.items()],
+            }
+            for s in v.samples
+        ],
+    }
+
+
+def _verdict(row: dict[str, Any]) -> Verdict:
+    fields = {k: row[k] for k in ("judge", "rubric", "mean", "spread", "parsed", "missing")}
+    return Verdict(
+        **fields,
+        scores={i["item"]: i["score"] for i in row["items"]},
+        spreads={i["item"]: i["spread"] for i in row["items"]},
+        samples=[
+            Sample(
+                **{k: s[k] for k in ("role", "model", "index", "parsed", "raw")},
+                scores={x["item"]: x["score"] for x in s["scores"]},
+            )
+            for s in row["samples"]
+        ],
+    )
+
+
+def _headline(verdicts: list[Verdict], rubric: str, key: str | None) -> float | None:
+    v = next((v for v in verdicts if v.rubric == rubric), None)
+    if v is None:
+        return None
+    return v.mean if key is None else v.scores.get(key)
 
 
 def read_dialogues(paths: Iterable[Path]) -> list[Dialogue]:
@@ -222,17 +330,26 @@ def write_manifest(run_dir: Path, manifest: Manifest) -> None:
     atomic_write(run_dir / "manifest.json", (text + "\n").encode())
 
 
+def _judge_line(j: JudgeSummary) -> str:
+    models = ", ".join(f"`{m}`" for m in dict.fromkeys(j.models.values()))
+    line = (
+        f"Judge {j.judge} ({j.rubric}) by {models}, {j.samples} sample(s) each: {j.judged} "
+        f"judged, {j.missing} verdicts missing (unparsed replies are never scored 0)"
+    )
+    if j.affect is not None:
+        a = j.affect
+        return (
+            f"{line}; PANAS change after - before: positive {a.positive_delta}, negative "
+            f"{a.negative_delta}; negative affect fell in a share {a.negative_fell} of dialogues."
+        )
+    return f"{line}; mean {j.mean}."
+
+
 def write_card(run_dir: Path, manifest: Manifest, config_name: str) -> None:
     """A dataset card whose YAML header tells the Hub (and `datasets`) the configs and splits."""
     c = manifest.counts
     reasons = "\n".join(f"| {k} | {v} |" for k, v in sorted(c.by_reason.items())) or "| none | 0 |"
-    judge = manifest.judge
-    judge_line = (
-        f"Judge: {judge.rubric} by `{judge.model}`, {judge.judged} judged, {judge.missing} "
-        f"verdicts missing (unparsed replies are never scored 0); mean {judge.mean}."
-        if judge
-        else "No judge was run."
-    )
+    judge_line = "\n- ".join(_judge_line(j) for j in manifest.judges) or "No judge was run."
     counts = (
         f"Dialogues: {c.dialogues}; kept (split `train`): {c.kept}; "
         f"rejected (split `rejected`): {c.rejected}."

@@ -90,8 +90,8 @@ def test_undefined_template_variable_names_template_file_and_line(
         assert_user_error(
             cli(command, path),
             f"{path} cannot run: {template}, line {line}: undefined template variable: "
-            "'dict object' has no attribute 'nickname' (variables available: persona, protocol, "
-            "rounds).",
+            "'dict object' has no attribute 'nickname' (variables available: end_marker, "
+            "max_turns, min_turns, persona, protocol, rounds, symptoms, word_budget).",
         )
     assert not (tmp_path / "out").exists()
 
@@ -115,7 +115,17 @@ def test_missing_seed_file_and_bad_persona_are_reported_together(
 def test_validate_and_render_on_the_shipped_pipelines() -> None:
     ok = cli("validate", "pipelines/healme.yaml")
     assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.startswith("pipelines/healme.yaml: OK (60 personas, protocol healme, 6 turns")
+    assert ok.stdout.startswith(
+        "pipelines/healme.yaml: OK (60 personas, protocol healme, 3 rounds (6 turns), config sha256"
+    )
+    for name, length in [
+        ("cactus", "protocol cactus, 8-14 turns, client ends with [/END]"),
+        ("sqpsych", "protocol sqpsych, 10-16 turns, counselor ends with [/END]"),
+        ("report", "protocol report, 8-16 turns, counselor ends with [/END]"),
+    ]:
+        ok = cli("validate", f"pipelines/{name}.yaml")
+        assert ok.returncode == 0, ok.stderr
+        assert length in ok.stdout
     shown = cli("render", "pipelines/scripted.yaml", "--persona", "hm-002")
     assert shown.returncode == 0, shown.stderr
     calls = [line for line in shown.stdout.splitlines() if line.startswith("─")]
@@ -126,11 +136,32 @@ def test_validate_and_render_on_the_shipped_pipelines() -> None:
         "call 4: counselor",
         "call 5: client",
         "call 6: counselor",
-        "call 7: judge",
+        "call 7: uptake",
+        # Judges ctrs, healme, and panas (before, then after).
+        "call 8: judge",
+        "call 9: judge",
+        "call 10: judge",
+        "call 11: judge",
     ]
     assert "(Your reply now, the last exchange:" in shown.stdout
     missing = cli("render", "pipelines/scripted.yaml", "--persona", "nobody")
     assert_user_error(missing, "no persona with id 'nobody' in the seed files (e.g. hm-001,")
+
+
+def test_protocols_lists_the_four_shipped_protocols() -> None:
+    shown = cli("protocols")
+    assert shown.returncode == 0, shown.stderr
+    rows = {line.split("│")[1].strip(): line for line in shown.stdout.splitlines() if "│" in line}
+    assert sorted(k for k in rows if k and k != "protocol") == [
+        "cactus",
+        "healme",
+        "report",
+        "sqpsych",
+    ]
+    assert "16-30 turns, client ends with [/END]" in rows["cactus"]
+    assert "technique + plan" in rows["cactus"] and "intake_form" in rows["cactus"]
+    assert "3 rounds (6 turns)" in rows["healme"]
+    assert "questionnaires" in rows["sqpsych"]
 
 
 def test_run_refuses_to_overwrite_an_existing_run(

@@ -16,7 +16,7 @@ from transformers import AutoTokenizer
 from healme_synth.backends import GenParams
 from healme_synth.backends.embedded import prepare_embedded_model
 from healme_synth.backends.vllm import VllmBackend
-from healme_synth.judge import load_rubric, parse_verdict, verdict_schema
+from healme_synth.judge import load_rubric, parse_scores, verdict_schema
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.engine
@@ -64,7 +64,7 @@ def test_main_job_writes_eight_three_round_dialogues(main_job: Path) -> None:
     assert manifest["tokens"]["cached"] > 0
     # Run totals are the dialogues' tokens plus the judge's (which are not in any row).
     judge_tokens = manifest["tokens"]["completion"] - sum(r["completion_tokens"] for r in every)
-    judged = sum(r["judge_parsed"] is not None for r in every)
+    judged = sum(bool(r["verdicts"]) for r in every)
     assert judge_tokens > 0 if judged else judge_tokens == 0
 
 
@@ -84,21 +84,37 @@ def test_kept_rows_load_with_datasets_and_every_row_fits_the_chat_template(
         assert text.count("<|im_start|>user") == 3
 
 
-def test_every_dialogue_that_passed_the_filters_has_a_valid_verdict(main_job: Path) -> None:
+def test_every_dialogue_that_passed_the_filters_has_valid_verdicts(main_job: Path) -> None:
     manifest = json.loads((main_job / "manifest.json").read_text())
-    judged = [r for r in rows(main_job) if r["judge_parsed"] is not None]
-    filtered = [r for r in rows(main_job) if r["judge_parsed"] is None]
+    judged = [r for r in rows(main_job) if r["verdicts"]]
+    filtered = [r for r in rows(main_job) if not r["verdicts"]]
     assert all(r["reasons"] for r in filtered)
-    assert manifest["judge"]["judged"] == len(judged)
-    # Structured outputs: every reply parses into 0-6 scores for the four configured items.
-    assert manifest["judge"]["missing"] == 0
+    assert [j["judge"] for j in manifest["judges"]] == ["ctrs", "healme", "panas"]
+    # Structured outputs: every reply of every judge parses (PANAS: before and after).
+    for j in manifest["judges"]:
+        assert (j["judged"], j["missing"], j["replies_missing"]) == (len(judged), 0, 0), j
+    items = {
+        "ctrs": (["understanding", "interpersonal_effectiveness", "guided_discovery", "focus"], 6),
+        "healme": (["empathy", "logical_coherence", "guidance", "overall"], 3),
+    }
     for r in judged:
-        scores = [
-            r[f"ctrs_{i}"]
-            for i in ("understanding", "interpersonal_effectiveness", "guided_discovery", "focus")
-        ]
-        assert all(isinstance(s, int) and 0 <= s <= 6 for s in scores)
-        assert r["judge_mean"] == round(sum(scores) / 4, 4)
+        verdicts = {v["judge"]: v for v in r["verdicts"]}
+        assert list(verdicts) == ["ctrs", "healme", "panas"]
+        for name, (keys, high) in items.items():
+            v = verdicts[name]
+            scores = [i["score"] for i in v["items"]]
+            assert [i["item"] for i in v["items"]] == keys
+            assert all(s == int(s) and 0 <= s <= high for s in scores), v
+            assert (v["parsed"], v["missing"], v["spread"]) == (1, 0, 0.0)
+            assert v["mean"] == round(sum(scores) / 4, 4)
+            assert r[f"{name}_mean"] == v["mean"]
+        panas = {i["item"]: i["score"] for i in verdicts["panas"]["items"]}
+        assert len(verdicts["panas"]["samples"][0]["raw"]) == 2
+        for pole in ("positive", "negative"):
+            before, after = panas[f"{pole}_before"], panas[f"{pole}_after"]
+            assert 1 <= before <= 5 and 1 <= after <= 5
+            assert panas[f"{pole}_delta"] == round(after - before, 4)
+            assert r[f"panas_{pole}_delta"] == panas[f"{pole}_delta"]
 
 
 def test_structured_outputs_constrain_the_judge_and_plain_text_does_not_parse(
@@ -126,10 +142,10 @@ def test_structured_outputs_constrain_the_judge_and_plain_text_does_not_parse(
     free = GenParams(temperature=0.8, top_p=1.0, max_tokens=60, seed=1, role="judge")
     out = backend.generate([chat] * 4 + [chat], [constrained] * 4 + [free])
     for c in out[:4]:
-        assert parse_verdict(c.text, rubric, items, "m").parsed, c.text
+        assert parse_scores(c.text, rubric, items) is not None, c.text
     # The same model without constraints: whatever it wrote, an unparsable reply is missing.
-    verdict = parse_verdict(out[4].text, rubric, items, "m")
-    assert verdict.parsed or (verdict.scores == {} and verdict.mean is None)
+    scores = parse_scores(out[4].text, rubric, items)
+    assert scores is None or set(scores) == set(items)
 
 
 def test_per_request_seeds_make_replies_independent_of_the_batch(engine_model: Any) -> None:
@@ -155,3 +171,21 @@ def test_per_request_seeds_make_replies_independent_of_the_batch(engine_model: A
     )[3]
     assert alone.text == batched.text
     assert alone.completion_tokens > 0 and alone.finish_reason in ("stop", "length")
+
+
+def test_a_prompt_beyond_the_context_is_answered_without_failing_the_batch(
+    engine_model: Any,
+) -> None:
+    backend = VllmBackend(engine_model)
+    short = [{"role": "user", "content": "I think I ruin everything."}]
+    long = [{"role": "user", "content": "I keep thinking about it. " * 400}]
+    p = GenParams(temperature=0.0, top_p=1.0, max_tokens=20, seed=1, role="client")
+    out = backend.generate([short, long, short], [p, p, p])
+    assert [c.finish_reason for c in out] == [
+        out[0].finish_reason,
+        "context_full",
+        out[0].finish_reason,
+    ]
+    assert out[0].text == out[2].text and out[0].completion_tokens > 0
+    assert out[1].text == "" and out[1].prompt_tokens > engine_model.max_model_len
+    assert backend.prompt_length(short) == out[0].prompt_tokens

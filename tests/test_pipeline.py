@@ -78,7 +78,7 @@ def test_filtered_dialogues_are_rejected_before_the_judge(
         "rejected": 6,
         "by_reason": {"empty_utterance": 6, "role_flip": 6},
     }
-    assert manifest.judge is not None and manifest.judge.judged == 0
+    assert [(j.judge, j.judged) for j in manifest.judges] == [("ctrs", 0)]
 
 
 def test_gate_reasons_missing_verdicts_and_the_manifest(
@@ -87,7 +87,7 @@ def test_gate_reasons_missing_verdicts_and_the_manifest(
     config = scripted_config(
         run={"name": "t", "seed": 7, "batch_size": 4},
         output={"dir": "out", "rows_per_shard": 2},
-        judge={"items": ["understanding", "focus"], "min_mean": 3},
+        judges={"ctrs": {"items": ["understanding", "focus"], "min_mean": 3}},
     )
     config["models"]["script"]["replies"] = {
         # Three distinct replies per role: with four dialogues per chunk each dialogue gets
@@ -116,15 +116,25 @@ def test_gate_reasons_missing_verdicts_and_the_manifest(
         "rejected": 4,
         "by_reason": {"judge_below_min": 2, "judge_missing": 2},
     }
-    assert manifest.judge is not None
-    assert manifest.judge.model_dump() == {
-        "rubric": "ctrs",
-        "model": "scripted",
-        "judged": 6,
-        "missing": 2,
-        "item_means": {"understanding": 3.0, "focus": 3.0},
-        "mean": 3.0,
-    }
+    assert [j.model_dump() for j in manifest.judges] == [
+        {
+            "judge": "ctrs",
+            "rubric": "ctrs",
+            "models": {"judge": "scripted"},
+            "samples": 1,
+            "judged": 6,
+            "missing": 2,
+            "replies": 6,
+            "replies_missing": 2,
+            "mean": 3.0,
+            "spread": 0.0,
+            "items": {
+                "understanding": {"mean": 3.0, "spread": 0.0},
+                "focus": {"mean": 3.0, "spread": 0.0},
+            },
+            "affect": None,
+        }
+    ]
     assert manifest.shards == [
         "data/default/train-00000-of-00001.parquet",
         "data/default/rejected-00000-of-00002.parquet",
@@ -132,38 +142,40 @@ def test_gate_reasons_missing_verdicts_and_the_manifest(
     ]
     on_disk = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert on_disk == manifest.model_dump(mode="json")
-    assert on_disk["config"]["judge"]["min_mean"] == 3
+    assert on_disk["config"]["judges"]["ctrs"]["min_mean"] == 3
     assert len(on_disk["config_sha256"]) == 64
     rejected = pq.read_table(tmp_path / "r" / manifest.shards[1]).to_pylist()
     assert [
-        (r["id"], r["reasons"], r["reason_details"], r["judge_parsed"], r["ctrs_focus"])
+        (r["id"], r["reasons"], r["reason_details"], r["verdicts"][0]["parsed"], r["ctrs_mean"])
         for r in rejected
     ] == [
         (
             "000001-" + rejected[0]["persona_id"],
             ["judge_missing"],
-            ["the judge reply did not parse"],
-            False,
+            ["no reply of judges.ctrs parsed (0 of 1)"],
+            0,
             None,
         ),
         (
             "000002-" + rejected[1]["persona_id"],
             ["judge_below_min"],
-            ["mean 1.50 is below judge.min_mean 3.0"],
-            True,
-            2,
+            ["mean 1.50 is below judges.ctrs.min_mean 3.0"],
+            1,
+            1.5,
         ),
     ]
     kept = datasets.load_dataset("parquet", data_dir=str(tmp_path / "r" / "data" / "default"))
     assert list(kept) == ["train"] or set(kept) == {"train", "rejected"}
-    assert [r["ctrs_understanding"] for r in kept["train"]] == [5, 5]
+    assert [r["verdicts"][0]["items"][0] for r in kept["train"]] == [
+        {"item": "understanding", "score": 5.0, "spread": 0.0}
+    ] * 2
     first = kept["train"][0]
     assert [m["role"] for m in first["messages"]] == ["system"] + ["user", "assistant"] * 3
     assert first["messages"][1]["content"] == "I keep thinking I ruin things."
     assert (
         first["messages"][2]["content"] == "What happened, and what did you tell yourself about it?"
     )
-    assert first["prompt_tokens"] > 0 and first["judge_mean"] == 4.5
+    assert first["prompt_tokens"] > 0 and first["ctrs_mean"] == 4.5
 
 
 def test_at_risk_seeds_are_held_back_unless_included(
@@ -215,3 +227,47 @@ def test_near_duplicates_are_rejected_across_chunks(
     assert {r["reason_details"][0] for r in rejected} == {
         f"near-duplicate of {kept_id} (estimated Jaccard 1.00)"
     }
+
+
+def test_a_sampled_run_of_1000_personas_lands_on_its_declared_shares(
+    tmp_path: Path, write_pipeline: Callable[..., Path]
+) -> None:
+    sampler = {
+        "count": 1000,
+        "weights": {
+            "attitude": {"positive": 1, "neutral": 2, "negative": 1},
+            "thinking_trap": {"catastrophizing": 3, "mind_reading": 1, "labeling": 1},
+            "age_band": {"18-29": 1, "30-49": 2, "50-79": 1},
+            "gender": {"woman": 1, "man": 1, "nonbinary": 0.25},
+            "receptivity": {"1": 1, "3": 1, "5": 2},
+        },
+        "given": {"thinking_trap": {"attitude": {"negative": {"labeling": 1}}}},
+    }
+    config = scripted_config(
+        run={"name": "t", "seed": 11, "batch_size": 250},
+        seeds={"files": [str(ROOT / "personas" / "bank.yaml")]},
+        sampler=sampler,
+        judges={},
+        measure_reframe_uptake=False,
+    )
+    path = write_pipeline(config)
+    first = run(path, tmp_path / "a")
+    second = run(path, tmp_path / "b")
+    assert first.counts.dialogues == 1000
+    report = first.distribution
+    assert report is not None and report == second.distribution
+    for attribute, shares in report.items():
+        assert set(shares) == {"target", "sampled", "kept"}
+        for value, target in shares["target"].items():
+            assert abs(shares["sampled"][value] - target) <= 0.03, (attribute, value)
+    # Negative clients all got `labeling`; the others share the marginal 3:1:1 weights.
+    assert report["thinking_trap"]["target"] == {
+        "catastrophizing": 0.45,
+        "mind_reading": 0.15,
+        "labeling": 0.4,
+    }
+    assert report["attitude"]["sampled"] == {"positive": 0.25, "neutral": 0.5, "negative": 0.25}
+    manifest = json.loads((tmp_path / "a" / "manifest.json").read_text())
+    assert manifest["distribution"] == report
+    shard = "data/default/train-00000-of-00001.parquet"
+    assert (tmp_path / "a" / shard).read_bytes() == (tmp_path / "b" / shard).read_bytes()

@@ -10,18 +10,22 @@ import pyarrow.parquet as pq
 import yaml
 
 from healme_synth.records import (
+    AffectSummary,
+    CounselingReport,
     Counts,
     Dialogue,
     Emotion,
+    ItemSummary,
     JudgeSummary,
     Manifest,
     Message,
+    Questionnaire,
     Reason,
+    Sample,
     Tokens,
     Verdict,
 )
 from healme_synth.shards import (
-    CTRS_ITEMS,
     SCHEMA,
     ShardWriter,
     read_dialogues,
@@ -72,19 +76,104 @@ def messages() -> list[Message]:
     ]
 
 
+JUDGES = {"judge": "judge-model", "judge_large": "large-model"}
+
+
+def ctrs_verdict() -> Verdict:
+    """Two judge models, one sample each: 5/2 and 3/2."""
+    return Verdict(
+        judge="ctrs",
+        rubric="ctrs",
+        scores={"understanding": 4.0, "focus": 2.0},
+        spreads={"understanding": 2.0, "focus": 0.0},
+        mean=3.0,
+        spread=2.0,
+        parsed=2,
+        missing=0,
+        samples=[
+            Sample(
+                role="judge",
+                model="judge-model",
+                index=0,
+                parsed=True,
+                scores={"understanding": 5.0, "focus": 2.0},
+                raw=['{"understanding": 5, "focus": 2}'],
+            ),
+            Sample(
+                role="judge_large",
+                model="large-model",
+                index=0,
+                parsed=True,
+                scores={"understanding": 3.0, "focus": 2.0},
+                raw=['{"understanding": 3, "focus": 2}'],
+            ),
+        ],
+    )
+
+
+PANAS_SCORES = {
+    "positive_before": 1.5,
+    "positive_after": 2.0,
+    "positive_delta": 0.5,
+    "negative_before": 3.0,
+    "negative_after": 2.2,
+    "negative_delta": -0.8,
+}
+
+
+def panas_verdict() -> Verdict:
+    """One parsed before/after pair, one pair whose after reply did not parse."""
+    return Verdict(
+        judge="panas",
+        rubric="panas",
+        scores=PANAS_SCORES,
+        spreads=dict.fromkeys(PANAS_SCORES, 0.0),
+        mean=None,
+        spread=0.0,
+        parsed=1,
+        missing=1,
+        samples=[
+            Sample(
+                role="judge",
+                model="judge-model",
+                index=0,
+                parsed=True,
+                scores=PANAS_SCORES,
+                raw=['{"before": "..."}', '{"after": "..."}'],
+            ),
+            Sample(
+                role="judge",
+                model="judge-model",
+                index=1,
+                parsed=False,
+                scores={},
+                raw=['{"before": "..."}', "no"],
+            ),
+        ],
+    )
+
+
 def judged(i: int = 0) -> Dialogue:
     return dialogue(
         messages=messages(),
         dialogue_id=f"{i:06d}-p-001",
-        models={**MODELS, "judge": "judge-model"},
-        verdict=Verdict(
-            rubric="ctrs",
-            model="judge-model",
-            scores={"understanding": 5, "focus": 2},
-            mean=3.5,
-            parsed=True,
-            raw='{"understanding": 5, "focus": 2}',
+        persona=persona(
+            receptivity=2,
+            questionnaires=[Questionnaire(instrument="phq9", answers=[2, 2, 1, 2, 1, 1, 1, 0, 0])],
+            condition="mdd",
+            report=CounselingReport(
+                case_brief="An accountant.",
+                presenting_issue="Self-blame.",
+                process="Q.",
+                outcome="O.",
+            ),
         ),
+        models={**MODELS, **JUDGES},
+        verdicts=[ctrs_verdict(), panas_verdict()],
+        technique="Reality Testing",
+        plan="Check the evidence for the thought.",
+        end_marker_at=3,
+        first_reframe_turn=2,
     )
 
 
@@ -104,10 +193,29 @@ def unparsed() -> Dialogue:
         ),
         models={**MODELS, "judge": "judge-model"},
         run_seed=11,
-        verdict=Verdict(
-            rubric="ctrs", model="judge-model", scores={}, mean=None, parsed=False, raw="nope"
-        ),
-        reasons=[Reason(name="judge_missing", detail="the judge reply did not parse")],
+        verdicts=[
+            Verdict(
+                judge="ctrs",
+                rubric="ctrs",
+                scores={},
+                spreads={},
+                mean=None,
+                spread=None,
+                parsed=0,
+                missing=1,
+                samples=[
+                    Sample(
+                        role="judge",
+                        model="judge-model",
+                        index=0,
+                        parsed=False,
+                        scores={},
+                        raw=["nope"],
+                    )
+                ],
+            )
+        ],
+        reasons=[Reason(name="judge_missing", detail="no reply of judges.ctrs parsed (0 of 1)")],
     )
 
 
@@ -159,20 +267,106 @@ def test_to_row_values() -> None:
         "intake_form": None,
         "at_risk": False,
         "seed_source": None,
+        "receptivity": 2,
+        "condition": "mdd",
+        "questionnaires": [
+            {
+                "instrument": "phq9",
+                "answers": [2, 2, 1, 2, 1, 1, 1, 0, 0],
+                "total": 10,
+                "severity": "moderate",
+            }
+        ],
+        "report": {
+            "case_brief": "An accountant.",
+            "presenting_issue": "Self-blame.",
+            "process": "Q.",
+            "outcome": "O.",
+        },
+        "seed_technique": None,
+        "cbt_technique": "Reality Testing",
+        "cbt_plan": "Check the evidence for the thought.",
+        "end_marker_at": 3,
+        "first_reframe_turn": 2,
         "counselor_model": "counselor-model",
         "client_model": "client-model",
-        "judge_model": "judge-model",
+        "judge_models": [
+            {"role": "judge", "model": "judge-model"},
+            {"role": "judge_large", "model": "large-model"},
+        ],
         "run_seed": 7,
         "prompt_tokens": 220,
         "completion_tokens": 22,
         "cached_tokens": 136,
-        "judge_rubric": "ctrs",
-        "judge_parsed": True,
-        "judge_mean": 3.5,
-        "judge_raw": '{"understanding": 5, "focus": 2}',
-        **{f"ctrs_{item}": None for item in CTRS_ITEMS},
-        "ctrs_understanding": 5,
-        "ctrs_focus": 2,
+        "verdicts": [
+            {
+                "judge": "ctrs",
+                "rubric": "ctrs",
+                "mean": 3.0,
+                "spread": 2.0,
+                "parsed": 2,
+                "missing": 0,
+                "items": [
+                    {"item": "understanding", "score": 4.0, "spread": 2.0},
+                    {"item": "focus", "score": 2.0, "spread": 0.0},
+                ],
+                "samples": [
+                    {
+                        "role": "judge",
+                        "model": "judge-model",
+                        "index": 0,
+                        "parsed": True,
+                        "raw": ['{"understanding": 5, "focus": 2}'],
+                        "scores": [
+                            {"item": "understanding", "score": 5.0},
+                            {"item": "focus", "score": 2.0},
+                        ],
+                    },
+                    {
+                        "role": "judge_large",
+                        "model": "large-model",
+                        "index": 0,
+                        "parsed": True,
+                        "raw": ['{"understanding": 3, "focus": 2}'],
+                        "scores": [
+                            {"item": "understanding", "score": 3.0},
+                            {"item": "focus", "score": 2.0},
+                        ],
+                    },
+                ],
+            },
+            {
+                "judge": "panas",
+                "rubric": "panas",
+                "mean": None,
+                "spread": 0.0,
+                "parsed": 1,
+                "missing": 1,
+                "items": [{"item": k, "score": v, "spread": 0.0} for k, v in PANAS_SCORES.items()],
+                "samples": [
+                    {
+                        "role": "judge",
+                        "model": "judge-model",
+                        "index": 0,
+                        "parsed": True,
+                        "raw": ['{"before": "..."}', '{"after": "..."}'],
+                        "scores": [{"item": k, "score": v} for k, v in PANAS_SCORES.items()],
+                    },
+                    {
+                        "role": "judge",
+                        "model": "judge-model",
+                        "index": 1,
+                        "parsed": False,
+                        "raw": ['{"before": "..."}', "no"],
+                        "scores": [],
+                    },
+                ],
+            },
+        ],
+        "ctrs_mean": 3.0,
+        "healme_mean": None,
+        "panas_positive_delta": 0.5,
+        "panas_negative_delta": -0.8,
         "reasons": [],
         "reason_details": [],
     }
@@ -196,13 +390,14 @@ def test_to_row_messages_map_client_to_user_and_counselor_to_assistant() -> None
 
 def test_to_row_without_verdict_and_with_reasons() -> None:
     row = to_row(unjudged(), SYSTEM)
-    assert {k: row[k] for k in SCHEMA.names if k.startswith(("judge_", "ctrs_"))} == {
-        "judge_model": None,
-        "judge_rubric": None,
-        "judge_parsed": None,
-        "judge_mean": None,
-        "judge_raw": None,
-        **{f"ctrs_{item}": None for item in CTRS_ITEMS},
+    judging = ("judge_", "verdicts", "ctrs_", "healme_", "panas_")
+    assert {k: row[k] for k in SCHEMA.names if k.startswith(judging)} == {
+        "judge_models": [],
+        "verdicts": [],
+        "ctrs_mean": None,
+        "healme_mean": None,
+        "panas_positive_delta": None,
+        "panas_negative_delta": None,
     }
     assert row["reasons"] == ["turn_count", "truncated"]
     assert row["reason_details"] == [
@@ -338,24 +533,48 @@ def manifest(judge: bool = True) -> Manifest:
         name="healme-test",
         protocol="healme",
         run_seed=7,
-        config={"run": {"name": "healme-test", "seed": 7}, "judge": {"items": ["focus"]}},
+        config={
+            "run": {"name": "healme-test", "seed": 7},
+            "judges": {"ctrs": {"items": ["focus"]}},
+        },
         config_sha256="ab" * 32,
-        models={"counselor": "counselor-model", "client": "client-model", "judge": "judge-model"},
+        models={"counselor": "counselor-model", "client": "client-model", **JUDGES},
         versions={"pyarrow": "26.0.1", "pydantic": "2.14.3"},
         counts=Counts(
             dialogues=4, kept=2, rejected=2, by_reason={"turn_count": 1, "judge_missing": 1}
         ),
         tokens=Tokens(prompt=100, completion=20, cached=64),
-        judge=JudgeSummary(
-            rubric="ctrs",
-            model="judge-model",
-            judged=3,
-            missing=1,
-            item_means={"understanding": 4.5, "focus": None},
-            mean=4.5,
-        )
+        judges=[
+            JudgeSummary(
+                judge="ctrs",
+                rubric="ctrs",
+                models=JUDGES,
+                samples=2,
+                judged=3,
+                missing=1,
+                replies=12,
+                replies_missing=5,
+                mean=4.5,
+                spread=1.0,
+                items={
+                    "understanding": ItemSummary(mean=4.5, spread=1.0),
+                    "focus": ItemSummary(mean=None, spread=None),
+                },
+            ),
+            JudgeSummary(
+                judge="panas",
+                rubric="panas",
+                models={"judge": "judge-model"},
+                judged=3,
+                replies=3,
+                items={k: ItemSummary(mean=v, spread=0.0) for k, v in PANAS_SCORES.items()},
+                affect=AffectSummary(
+                    positive_delta=0.5, negative_delta=-0.8, negative_fell=0.6667, positive_rose=1.0
+                ),
+            ),
+        ]
         if judge
-        else None,
+        else [],
         shards=[
             "data/default/train-00000-of-00001.parquet",
             "data/default/rejected-00000-of-00001.parquet",
@@ -396,8 +615,11 @@ def test_write_card_front_matter_declares_train_and_rejected(tmp_path: Path) -> 
     assert "# healme-test\n" in body
     assert "- Dialogues: 4; kept (split `train`): 2; rejected (split `rejected`): 2.\n" in body
     assert (
-        "- Judge: ctrs by `judge-model`, 3 judged, 1 verdicts missing (unparsed replies are "
-        "never scored 0); mean 4.5.\n" in body
+        "- Judge ctrs (ctrs) by `judge-model`, `large-model`, 2 sample(s) each: 3 judged, 1 "
+        "verdicts missing (unparsed replies are never scored 0); mean 4.5.\n"
+        "- Judge panas (panas) by `judge-model`, 1 sample(s) each: 3 judged, 0 verdicts missing "
+        "(unparsed replies are never scored 0); PANAS change after - before: positive 0.5, "
+        "negative -0.8; negative affect fell in a share 0.6667 of dialogues.\n" in body
     )
     assert "| judge_missing | 1 |\n| turn_count | 1 |\n" in body
     assert f"`{'ab' * 32}`" in body

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+
+from healme_synth.records import Tokens
 
 if TYPE_CHECKING:  # config imports backends.embedded, so import it here only for types
     from healme_synth.config import ModelSection, PipelineConfig
@@ -43,6 +45,15 @@ class Completion:
     cached_tokens: int = 0
 
 
+def usage(completions: Sequence[Completion]) -> Tokens:
+    """What a batch of completions cost, for the manifest."""
+    return Tokens(
+        prompt=sum(c.prompt_tokens for c in completions),
+        completion=sum(c.completion_tokens for c in completions),
+        cached=sum(c.cached_tokens for c in completions),
+    )
+
+
 class Backend(Protocol):
     label: str
     """The model name recorded in rows and the manifest."""
@@ -74,13 +85,20 @@ FACTORIES: dict[str, Callable[[ModelSection], Backend]] = {
 }
 
 
-def build_backends(config: PipelineConfig) -> dict[str, Backend]:
-    """One backend per role; roles that name the same model share one engine."""
+def build_backends(
+    config: PipelineConfig, only: Collection[str] | None = None
+) -> dict[str, Backend]:
+    """One backend per role in use; roles that name the same model share one engine. `only`
+    limits them to those roles (e.g. the judge roles, to judge existing dialogues)."""
     by_model: dict[str, Backend] = {}
     by_role: dict[str, Backend] = {}
-    for role in ("counselor", "client", "judge"):
-        section = getattr(config.roles, role)
-        if section is None or (role == "judge" and not config.judge.enabled):
+    judging = set(config.judge_roles())
+    if config.measure_reframe_uptake:
+        judging.add("judge")  # uptake asks the judge model too
+    for role, section in config.roles.sections().items():
+        if (role.startswith("judge") and role not in judging) or (
+            only is not None and role not in only
+        ):
             continue
         if section.model not in by_model:
             model = config.models[section.model]

@@ -70,4 +70,7 @@ def _fill(schema: dict[str, Any], digest: bytes, depth: int = 0) -> Any:
         return bool(byte % 2)
     if kind == "array":
         return [_fill(schema.get("items", {}), digest, depth + 1)]
-    return f"text {byte}"
+    text = f"text {byte}"
+    while len(text) < int(schema.get("minLength", 0)):
+        text += f" text {byte}"
+    return text[: int(schema.get("maxLength", len(text)))]

@@ -81,30 +81,48 @@ class VllmBackend:
     def __init__(self, model: VllmModel) -> None:
         self.label = model.label()
         self.llm = engine_for(model)
+        self.tokenizer = self.llm.get_tokenizer()
+        self.max_model_len = model.max_model_len
 
     def generate(
         self, batch: Sequence[list[ChatTurn]], params: Sequence[GenParams]
     ) -> list[Completion]:
         if not batch:
             return []
-        outputs = self.llm.chat(
-            [list(messages) for messages in batch],
-            sampling_params=[_sampling(p) for p in params],
-            use_tqdm=False,
+        # A prompt that no longer fits the context is answered here, without the engine: vLLM
+        # would refuse the whole batch. The reply may use only what room is left.
+        results: list[Completion | None] = [None] * len(batch)
+        sent, sampling = [], []
+        for i, (messages, p) in enumerate(zip(batch, params, strict=True)):
+            room = self.max_model_len - self.prompt_length(messages)
+            if room < 1:
+                results[i] = Completion("", "context_full", prompt_tokens=self.max_model_len - room)
+                continue
+            sent.append(i)
+            sampling.append(_sampling(p, min(p.max_tokens, room)))
+        outputs = (
+            self.llm.chat([list(batch[i]) for i in sent], sampling_params=sampling, use_tqdm=False)
+            if sent
+            else []
         )
-        return [
-            Completion(
+        for i, out in zip(sent, outputs, strict=True):
+            results[i] = Completion(
                 text=out.outputs[0].text,
                 finish_reason=str(out.outputs[0].finish_reason),
                 prompt_tokens=len(out.prompt_token_ids or []),
                 completion_tokens=len(out.outputs[0].token_ids),
                 cached_tokens=out.num_cached_tokens or 0,
             )
-            for out in outputs
-        ]
+        return [r for r in results if r is not None]
+
+    def prompt_length(self, messages: list[ChatTurn]) -> int:
+        text = self.tokenizer.apply_chat_template(
+            list(messages), tokenize=False, add_generation_prompt=True
+        )
+        return len(self.tokenizer.encode(text, add_special_tokens=False))
 
 
-def _sampling(p: GenParams) -> Any:
+def _sampling(p: GenParams, max_tokens: int) -> Any:
     from vllm import SamplingParams
     from vllm.sampling_params import StructuredOutputsParams
 
@@ -112,7 +130,7 @@ def _sampling(p: GenParams) -> Any:
     return SamplingParams(
         temperature=p.temperature,
         top_p=p.top_p,
-        max_tokens=p.max_tokens,
+        max_tokens=max_tokens,
         seed=p.seed,
         stop=list(p.stop) or None,
         repetition_penalty=p.repetition_penalty,

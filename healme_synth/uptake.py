@@ -1,0 +1,119 @@
+"""Stage 3c: the client turn at which a reframe was first accepted, read by the judge model.
+
+Naive LLM clients give in far too fast (DOMAIN.md section 8); recording when each client first
+accepts another way of seeing things lets a user check that attitude and receptivity really
+slow that down. A reply that does not parse leaves the turn unmeasured (None), as does "never".
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from typing import Any
+
+from healme_synth.backends import Backend, ChatTurn, GenParams, usage
+from healme_synth.config import RoleSection
+from healme_synth.prompts import Prompts
+from healme_synth.records import Dialogue, Tokens
+from healme_synth.roleplay import check_alternation, turn_seed
+
+SYSTEM = "judge/uptake_system.j2"
+REQUEST = "judge/uptake.j2"
+
+
+def client_turns(d: Dialogue) -> list[int]:
+    """Message indexes of the client's utterances, in order."""
+    return [i for i, m in enumerate(d.messages) if m.role == "client"]
+
+
+def uptake_schema(client_count: int) -> dict[str, Any]:
+    """0 means "never"; otherwise the number (from 1) of the client utterance."""
+    return {
+        "type": "object",
+        "properties": {
+            "first_accepted": {"type": "integer", "minimum": 0, "maximum": client_count}
+        },
+        "required": ["first_accepted"],
+        "additionalProperties": False,
+    }
+
+
+def uptake_request(d: Dialogue, prompts: Prompts) -> list[ChatTurn]:
+    numbered, n = [], 0
+    for m in d.messages:
+        if m.role == "client":
+            n += 1
+        numbered.append({"role": m.role, "content": m.content, "number": n})
+    turns: list[ChatTurn] = [
+        {"role": "system", "content": prompts.render(SYSTEM)},
+        {"role": "user", "content": prompts.render(REQUEST, transcript=numbered, clients=n)},
+    ]
+    check_alternation(turns)
+    return turns
+
+
+def parse_uptake(raw: str, d: Dialogue) -> int | None:
+    """The message index of the first accepting client utterance, or None (never / unparsed)."""
+    indexes = client_turns(d)
+    try:
+        value = json.loads(raw)["first_accepted"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return None
+    if type(value) is not int or not 1 <= value <= len(indexes):
+        return None
+    return indexes[value - 1]
+
+
+def measure(
+    dialogues: list[Dialogue], prompts: Prompts, backend: Backend, section: RoleSection
+) -> Tokens:
+    """Set `first_reframe_turn` on every dialogue that has a client turn, in one backend call."""
+    todo = [d for d in dialogues if client_turns(d)]
+    if not todo:
+        return Tokens()
+    params = [
+        GenParams(
+            temperature=section.temperature,
+            top_p=section.top_p,
+            max_tokens=32,
+            seed=turn_seed(d.run_seed, d.id, len(d.messages), "uptake"),
+            role="uptake",
+            json_schema=uptake_schema(len(client_turns(d))),
+        )
+        for d in todo
+    ]
+    completions = backend.generate([uptake_request(d, prompts) for d in todo], params)
+    for d, c in zip(todo, completions, strict=True):
+        d.first_reframe_turn = parse_uptake(c.text, d)
+    return usage(completions)
+
+
+def summarize(kept: list[Dialogue]) -> dict[str, Any]:
+    """Mean turn (counted from 1) of the first accepted reframe over kept dialogues, overall, by
+    attitude and by receptivity, and how many never accepted one (or were not measured): the
+    numbers a realism check reads."""
+    turns: list[int] = []
+    groups: dict[str, dict[str, list[int]]] = {
+        "attitude": defaultdict(list),
+        "receptivity": defaultdict(list),
+    }
+    for d in kept:
+        if d.first_reframe_turn is None:
+            continue
+        turn = d.first_reframe_turn + 1
+        turns.append(turn)
+        groups["attitude"][d.persona.attitude].append(turn)
+        if d.persona.receptivity is not None:
+            groups["receptivity"][str(d.persona.receptivity)].append(turn)
+
+    def mean(values: list[int]) -> float | None:
+        return round(statistics.fmean(values), 2) if values else None
+
+    return {
+        "dialogues": len(kept),
+        "never_or_unmeasured": len(kept) - len(turns),
+        "mean_turn": mean(turns),
+        "by_attitude": {k: mean(v) for k, v in sorted(groups["attitude"].items())},
+        "by_receptivity": {k: mean(v) for k, v in sorted(groups["receptivity"].items())},
+    }
