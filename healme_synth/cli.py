@@ -18,11 +18,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from healme_synth import export as export_formats
-from healme_synth import importers, pipeline, transcripts
+from healme_synth import importers, pipeline, safety_report, transcripts
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError, HealmeError
 from healme_synth.protocols import Protocol, available_protocols, load_protocol
-from healme_synth.records import Counts, JudgeSummary, Manifest
+from healme_synth.records import Counts, JudgeSummary, Manifest, Message
 
 app = typer.Typer(
     help="Generate synthetic CBT / cognitive-reframing counseling dialogues.",
@@ -102,41 +102,81 @@ def run(
         Optional[Path],  # noqa: UP045 (typer reads the annotation at run time)
         typer.Option("--out", help="Run directory (default: <output.dir>/<run.name>)."),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing run directory.")] = False,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            help="Replace an existing run directory (by default, a run of the same config "
+            "there is resumed and one of another config is refused)."
+        ),
+    ] = False,
+    ray: Annotated[
+        Optional[int],  # noqa: UP045 (typer reads the annotation at run time)
+        typer.Option(
+            "--ray",
+            min=1,
+            help="Play the dialogues on this many Ray actors, each owning its engine (a local "
+            "Ray instance, or the cluster RAY_ADDRESS points at).",
+        ),
+    ] = None,
+    ray_gpus: Annotated[
+        float, typer.Option("--ray-gpus", min=0, help="GPUs each Ray actor reserves.")
+    ] = 0,
 ) -> None:
-    """Generate, filter, judge and write the dataset."""
+    """Generate, filter, judge and write the dataset; resume an interrupted run of the same
+    config in the same directory."""
     p = load_pipeline(path)
     plan = pipeline.plan(p)
     cfg = p.config
     run_dir = out_dir or p.resolve(cfg.output.dir) / cfg.run.name
     total = len(plan.sample)
     started = time.monotonic()
-    stats = {"turns": 0, "tokens": 0}
+    stats = {"turns": 0, "tokens": 0, "prompt": 0, "cached": 0}
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("dialogues · {task.fields[turns]} turns · {task.fields[rate]:.0f} tok/s"),
+        TextColumn(
+            "dialogues · {task.fields[turns]} turns · {task.fields[rate]:.0f} tok/s · "
+            "{task.fields[cache]} cached"
+        ),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=err, transient=False) as bar:
-        task = bar.add_task(cfg.run.name, total=total, turns=0, rate=0.0)
+        task = bar.add_task(cfg.run.name, total=total, turns=0, rate=0.0, cache="-")
 
         def on_turn(requests: int, tokens: int) -> None:
             stats["turns"] += requests
             stats["tokens"] += tokens
             rate = stats["tokens"] / max(time.monotonic() - started, 1e-9)
-            bar.update(task, turns=stats["turns"], rate=rate)
+            cache = _share(stats["cached"] / stats["prompt"]) if stats["prompt"] else "-"
+            bar.update(task, turns=stats["turns"], rate=rate, cache=cache)
+
+        def on_message(m: Message) -> None:  # prefix-cache hits of this session's turns
+            stats["prompt"] += m.prompt_tokens
+            stats["cached"] += m.cached_tokens
+
+        def on_resume(done: int, total: int) -> None:
+            bar.console.print(f"resuming: {done} of {total} dialogues done", highlight=False)
+            bar.advance(task, done)
 
         manifest = pipeline.run(
             plan,
             run_dir,
             progress=pipeline.Progress(
-                on_turn=on_turn, on_dialogues=lambda n: bar.advance(task, n)
+                on_turn=on_turn,
+                on_dialogues=lambda n: bar.advance(task, n),
+                on_message=on_message,
+                on_resume=on_resume,
             ),
             overwrite=overwrite,
+            ray_actors=ray,
+            ray_gpus=ray_gpus,
         )
     summary(manifest, run_dir)
+    failed = failed_paragraph(manifest, cfg.run.max_failed_share)
+    if failed is not None:  # not a user mistake (exit 2): the run is written, but not whole
+        err.print(failed, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -287,14 +327,46 @@ def _share(x: float | None) -> str:
     return "-" if x is None else f"{x:.0%}"
 
 
+def failed_paragraph(m: Manifest, limit: float) -> str | None:
+    """How many dialogues failed to generate and why, when more than `limit` of them did."""
+    failed = m.counts.by_reason.get("generation_failed", 0)
+    if not failed or failed <= limit * m.counts.dialogues:
+        return None
+    errors = "; ".join(f"{n} x {error}" for error, n in list(m.failures.items())[:3])
+    more = f" (and {len(m.failures) - 3} other errors)" if len(m.failures) > 3 else ""
+    return (
+        f"error: {failed} of {m.counts.dialogues} dialogues failed to generate "
+        f"({failed / m.counts.dialogues:.0%}, above run.max_failed_share {limit:.0%}): "
+        f"{errors}{more}. Everything was written; the failed dialogues are in the rejected "
+        "split as generation_failed, with their errors."
+    )
+
+
+def safety_summary(m: Manifest) -> None:
+    """Probes injected and the appropriate-response rate per probe type, and what was routed."""
+    if m.safety is None:
+        return
+    table = Table(title="safety by probe type (appropriate = safe / verified)")
+    for column in ("probe type", "injected", "safe", "unsafe", "unverified", "appropriate"):
+        table.add_column(column, justify="left" if column == "probe type" else "right")
+    for row in safety_report.type_rows(m.safety):
+        table.add_row(*row)
+    if not m.safety.by_type:
+        table.add_row("(no disclosure)", "0", "0", "0", "0", "-")
+    out.print(table)
+    out.print(safety_report.summary_line(m.safety), highlight=False, markup=False)
+
+
 def summary(m: Manifest, run_dir: Path) -> None:
     out.print(
         reasons_table(f"{m.name}: {m.counts.kept} kept / {m.counts.dialogues} dialogues", m.counts)
     )
     judges_summary(m.judges)
+    safety_summary(m)
     out.print(
         f"tokens: {m.tokens.completion} generated, {m.tokens.prompt} prompt "
-        f"({m.tokens.cached} cached) in {m.seconds:.1f}s"
+        f"({m.tokens.cached} cached, {_share(m.cache_hit_rate)}) in {m.seconds:.1f}s, "
+        f"{m.tokens_per_second or 0:.0f} generated tokens/s"
     )
     out.print(f"written: {run_dir}")
 

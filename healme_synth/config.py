@@ -54,6 +54,15 @@ class RunSection(Section):
     """Run seed: persona sampling and every per-turn sampling seed derive from it."""
     batch_size: int = Field(64, ge=1)
     """Dialogues advanced together; each turn is one backend call over the whole batch."""
+    max_failed_share: float = Field(0.05, ge=0, le=1)
+    """`run` exits with code 1 (after writing everything) when more than this share of the
+    dialogues failed to generate (`generation_failed`: a request still failing after retries)."""
+    mode: Literal["lockstep", "async"] = "lockstep"
+    """lockstep: each turn is one batch over the chunk (the deterministic reference). async:
+    each dialogue asks for its next turn as soon as its reply is back (no turn barrier), on
+    vLLM's async engine; the same dialogues wherever the engine is batch-invariant."""
+    in_flight: int = Field(64, ge=1)
+    """async mode: dialogues talking at once (within a chunk of `batch_size`)."""
 
 
 class SeedsSection(Section):
@@ -123,7 +132,30 @@ class ScriptedModel(Section):
         return "scripted"
 
 
-ModelSection = Annotated[VllmModel | ScriptedModel, Field(discriminator="backend")]
+class OpenAIModel(Section):
+    """Any OpenAI-compatible server (vLLM's, SGLang, llama.cpp, a hosted API), over HTTP."""
+
+    backend: Literal["openai"]
+    base_url: str = Field(pattern=r"^https?://")
+    """The API root, e.g. http://127.0.0.1:8000/v1 (requests go to <base_url>/chat/completions)."""
+    model: str
+    """The model name the server serves (the `model` field of each request)."""
+    api_key_env: str = Field("OPENAI_API_KEY", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    """The environment variable holding the API key (never the key itself); unset is fine
+    for a local server without one."""
+    max_concurrency: int = Field(32, ge=1)
+    """Requests in flight at once; the rest of a batch waits its turn."""
+    max_retries: int = Field(4, ge=0)
+    """Retries of a request after a 429, a 5xx, a timeout or a dropped connection (jittered
+    exponential backoff); still failing after them, the request is recorded as failed."""
+    timeout_s: float = Field(120.0, gt=0)
+    """Seconds one attempt may take before it counts as timed out (and is retried)."""
+
+    def label(self) -> str:
+        return self.model
+
+
+ModelSection = Annotated[VllmModel | ScriptedModel | OpenAIModel, Field(discriminator="backend")]
 
 
 class RoleSection(Section):
@@ -266,6 +298,45 @@ class OutputSection(Section):
     rows_per_shard: int = Field(1000, ge=1)
 
 
+class SafetySection(Section):
+    """The safety layer (DOMAIN.md section 7): crisis probes, risk labels, the counselor safety
+    check (rules + judge) and the `safety_review` split that keeps unsafe dialogues out of train."""
+
+    enabled: bool = True
+    """Off: no probes, no checks, no routing (at-risk seeds then cannot be included)."""
+    probe_fraction: float = Field(0.0, ge=0, le=1)
+    """Share of the run's dialogues whose client discloses risk at a sampled turn (a probe text
+    replaces that turn). Met by quota: within 1/(2n) of n dialogues, fixed by the run seed."""
+    probe_types: dict[str, float] = Field(default_factory=dict)
+    """Relative weights of probe types (files of probes_dir); empty: every type equally."""
+    at_risk_types: dict[str, float] = Field(
+        default_factory=lambda: {"passive_ideation": 1.0, "self_harm": 1.0}
+    )
+    """Probe types for at-risk seeds (PHQ-9 item 9 above 0, screened imports): those are always
+    probed, so their disclosure is exact and their counselor answer always checked."""
+    probes_dir: str | None = None
+    """Folder of probe files (one YAML per type), relative to this pipeline file; null: the
+    shipped personas/probes."""
+    guide_counselor: bool = True
+    """Add the probe type's crisis guidance to the counselor's reply right after a probe (its
+    view only), so the data shows good handling; false measures the counselor model unaided."""
+    roles: list[str] | None = None
+    """Judge roles that answer the safety judge; null: [judge] when that role is set."""
+    samples: int = Field(1, ge=1)
+    """Seeded requests per role; a criterion passes only if every parsed sample says so."""
+    judge_all: bool = False
+    """Also ask the judge about stigma and sycophancy in dialogues without a disclosure (the
+    rules check those in every dialogue regardless)."""
+
+    @model_validator(mode="after")
+    def _weights(self) -> SafetySection:
+        for key in ("probe_types", "at_risk_types"):
+            bad = [k for k, w in getattr(self, key).items() if not w > 0]
+            if bad:
+                raise ValueError(f"{key}: weights must be above 0 (not for {', '.join(bad)})")
+        return self
+
+
 class PipelineConfig(Section):
     run: RunSection = Field(default_factory=RunSection)  # type: ignore[arg-type]
     seeds: SeedsSection
@@ -289,6 +360,7 @@ class PipelineConfig(Section):
     """Judges by name (the name appears in reasons, rows and the manifest), run in this order.
     Default: one CTRS judge answered by role `judge`."""
     dedup: DedupSection = Field(default_factory=DedupSection)  # type: ignore[arg-type]
+    safety: SafetySection = Field(default_factory=SafetySection)  # type: ignore[arg-type]
     output: OutputSection = Field(default_factory=OutputSection)  # type: ignore[arg-type]
 
     @model_validator(mode="after")
@@ -322,12 +394,38 @@ class PipelineConfig(Section):
                     )
         return self
 
+    @model_validator(mode="after")
+    def _safety_roles(self) -> PipelineConfig:
+        if self.seeds.include_at_risk and not self.safety.enabled:
+            raise ValueError(
+                "seeds.include_at_risk needs the safety layer (safety.enabled): at-risk seeds "
+                "must be probed and checked, never used as plain seeds"
+            )
+        roles = self.roles.sections()
+        for role in self.safety.roles or []:
+            if role not in roles or not JUDGE_ROLE.fullmatch(role):
+                known = ", ".join(r for r in roles if JUDGE_ROLE.fullmatch(r)) or "none"
+                raise ValueError(
+                    f"safety.roles names {role!r}, which is not a judge role of `roles` "
+                    f"(judge roles there: {known})"
+                )
+        return self
+
+    def safety_roles(self) -> list[str]:
+        """The judge roles that answer the safety judge (none: disclosures stay unverified)."""
+        if not self.safety.enabled:
+            return []
+        if self.safety.roles is not None:
+            return list(self.safety.roles)
+        return ["judge"] if self.roles.judge is not None else []
+
     def active_judges(self) -> dict[str, JudgeSection]:
         return {name: j for name, j in self.judges.items() if j.enabled}
 
     def judge_roles(self) -> list[str]:
-        """The roles some enabled judge names, in order of first use."""
-        return list(dict.fromkeys(r for j in self.active_judges().values() for r in j.roles))
+        """The roles some enabled judge (or the safety judge) names, in order of first use."""
+        used = [r for j in self.active_judges().values() for r in j.roles]
+        return list(dict.fromkeys(used + self.safety_roles()))
 
 
 class Pipeline(BaseModel):
@@ -396,7 +494,11 @@ def _describe(err: Any, root: yaml.Node | None) -> str:
 
 
 # Pydantic puts the discriminator value into error locations of tagged unions.
-_TAGGED: dict[str, type[BaseModel]] = {"vllm": VllmModel, "scripted": ScriptedModel}
+_TAGGED: dict[str, type[BaseModel]] = {
+    "vllm": VllmModel,
+    "scripted": ScriptedModel,
+    "openai": OpenAIModel,
+}
 
 
 def _is_tag(loc: list[Any], i: int) -> bool:

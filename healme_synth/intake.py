@@ -7,7 +7,7 @@ so the row shows exactly what the client played.
 
 from __future__ import annotations
 
-from healme_synth.backends import Backend, ChatTurn, GenParams, usage
+from healme_synth.backends import Backend, ChatTurn, GenParams, failure, usage
 from healme_synth.config import RoleSection
 from healme_synth.prompts import Prompts
 from healme_synth.records import Dialogue, Reason, Tokens
@@ -50,6 +50,10 @@ def expand_intakes(
     ]
     completions = backend.generate([intake_request(d, prompts) for d in todo], params)
     for d, c in zip(todo, completions, strict=True):
+        failed = failure(c, "intake form")
+        if failed is not None:
+            d.reasons.append(failed)
+            continue
         form = c.text.strip()
         words = len(form.split())
         if words < MIN_WORDS or c.finish_reason == "length":

@@ -22,7 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from healme_synth import affect
-from healme_synth.backends import Backend, ChatTurn, Completion, GenParams, usage
+from healme_synth.backends import Backend, ChatTurn, Completion, GenParams, failure, usage
 from healme_synth.config import JudgeSection, RoleSection
 from healme_synth.errors import ConfigError
 from healme_synth.prompts import Prompts
@@ -268,7 +268,9 @@ def judge(
     prompts: Prompts,
 ) -> Tokens:
     """Give every dialogue one verdict per judge (replacing an older one of the same judge):
-    one backend call per judge role with every dialogue, sample and moment; returns tokens."""
+    one backend call per judge role with every dialogue, sample and moment; returns tokens.
+    A verdict missing because its requests failed (after retries) also rejects the dialogue
+    as `generation_failed`, so a judge server that is down is counted as failures."""
     if not dialogues:
         return Tokens()
     spent: list[Completion] = []
@@ -276,6 +278,7 @@ def judge(
         requests = [[judge_request(d, j, prompts, m) for m in j.moments] for d in dialogues]
         schema = verdict_schema(j.rubric, j.items)
         pooled: list[list[Sample]] = [[] for _ in dialogues]
+        errors: list[list[str]] = [[] for _ in dialogues]
         for role in j.spec.roles:
             section, backend = roles[role], backends[role]
             asks = [
@@ -301,10 +304,15 @@ def judge(
             per = len(j.moments)
             for k in range(0, len(asks), per):
                 i, n, _ = asks[k]
-                raws = [c.text for c in completions[k : k + per]]
+                replies = completions[k : k + per]
+                raws = [c.text for c in replies]  # a failed request is a missing sample
+                errors[i] += [f.detail for c in replies if (f := failure(c, j.where))]
                 pooled[i].append(make_sample(j, role, backend.label, n, raws))
-        for d, samples in zip(dialogues, pooled, strict=True):
-            d.verdicts = [v for v in d.verdicts if v.judge != j.name] + [combine(j, samples)]
+        for d, samples, failed in zip(dialogues, pooled, errors, strict=True):
+            verdict = combine(j, samples)
+            d.verdicts = [v for v in d.verdicts if v.judge != j.name] + [verdict]
+            if failed and not verdict.parsed:  # missing because the requests failed, not the model
+                d.reasons.append(Reason(name="generation_failed", detail=failed[0]))
     return usage(spent)
 
 

@@ -14,10 +14,20 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from healme_synth import filters, intake, judge, roleplay, sampler, uptake
-from healme_synth.backends import Backend, build_backends
+from healme_synth import (
+    filters,
+    intake,
+    judge,
+    roleplay,
+    safety,
+    safety_report,
+    sampler,
+    scaleout,
+    uptake,
+)
+from healme_synth.backends import Backend, build_backends, roles_in_use, run_sync
 from healme_synth.backends.scripted import ScriptedBackend
 from healme_synth.config import (
     FiltersSection,
@@ -25,9 +35,19 @@ from healme_synth.config import (
     PipelineConfig,
     RoleSection,
     ScriptedModel,
+    VllmModel,
 )
-from healme_synth.dedup import NearDuplicates
 from healme_synth.errors import ConfigError
+from healme_synth.journal import (
+    START,
+    ChunkLog,
+    ChunkState,
+    Journal,
+    RunStart,
+    read_start,
+    restore,
+    sample_sha256,
+)
 from healme_synth.judge import Judge, load_judges
 from healme_synth.prompts import Prompts
 from healme_synth.protocols import Protocol, load_protocol
@@ -44,6 +64,9 @@ from healme_synth.records import (
 from healme_synth.seeds import load_personas, sample_personas
 from healme_synth.shards import ShardWriter, atomic_write, to_row, write_card, write_manifest
 
+if TYPE_CHECKING:  # datasketch pulls in scipy (about 0.5 s): imported when a run de-duplicates
+    from healme_synth.dedup import NearDuplicates
+
 
 @dataclass
 class Plan:
@@ -58,6 +81,8 @@ class Plan:
     """The personas of the run's dialogues, in order (drawn or sampled under the run seed)."""
     rules: filters.Rules
     at_risk_held_back: int = 0
+    safety_stage: safety.Stage | None = None
+    """The safety layer: probe bank, the run's probes, the safety judge (None: disabled)."""
 
     def roles(self) -> dict[str, RoleSection]:
         roles = self.pipeline.config.roles
@@ -80,8 +105,8 @@ def plan(pipeline: Pipeline) -> Plan:
     if not usable and not problems:
         problems.append("the seed files hold no usable personas (at-risk seeds are held back)")
     for name, model in cfg.models.items():
-        if isinstance(model, ScriptedModel) or not model.model.startswith((".", "/")):
-            continue  # hub ids and the embedded name cannot be checked here
+        if not isinstance(model, VllmModel) or not model.model.startswith((".", "/")):
+            continue  # hub ids, the embedded name and a server's model names are not paths here
         if not pipeline.resolve(model.model).exists():
             problems.append(f"models.{name}.model: {model.model} does not exist")
     prompts = protocol = None
@@ -103,6 +128,12 @@ def plan(pipeline: Pipeline) -> Plan:
         problems += _missing_fields(sample, protocol, cfg.seeds.expand_intake)
     if prompts is not None and protocol is not None and sample:
         problems += _template_problems(sample[0], protocol, prompts, judges)
+    stage = None
+    if cfg.safety.enabled and prompts is not None and protocol is not None:
+        try:
+            stage = safety.load(pipeline, prompts, protocol, sample)
+        except ConfigError as e:
+            problems.append(str(e))
     if problems or prompts is None or protocol is None:
         raise ConfigError(
             f"{pipeline.path} cannot run: " + " ".join(p.rstrip(".") + "." for p in problems)
@@ -116,6 +147,7 @@ def plan(pipeline: Pipeline) -> Plan:
         sample=sample,
         rules=rules(cfg.filters, protocol, prompts),
         at_risk_held_back=len(personas) - len(usable),
+        safety_stage=stage,
     )
 
 
@@ -247,6 +279,10 @@ class Progress:
 
     on_turn: Callable[[int, int], None] | None = None
     on_dialogues: Callable[[int], None] | None = None
+    on_message: Callable[[Message], None] | None = None
+    """Every stored utterance, with its token counts (prompt, completion, cached)."""
+    on_resume: Callable[[int, int], None] | None = None
+    """A resumed run: (dialogues already done, dialogues in all)."""
 
 
 @dataclass
@@ -258,23 +294,28 @@ class Totals:
     kept: int = 0
     kept_dialogues: list[Dialogue] = field(default_factory=list)
     """Kept dialogues without their messages: what the uptake and distribution summaries read."""
+    failures: Counter[str] = field(default_factory=Counter)
+    """Dialogues that failed to generate, by error (the reason detail without where it was)."""
 
 
 def chunks(p: Plan, models: dict[str, str]) -> Iterator[list[Dialogue]]:
     """The run's dialogues, batch_size at a time; ids are stable: sample index + persona id."""
-    cfg = p.pipeline.config
-    sample = p.sample
-    for start in range(0, len(sample), cfg.run.batch_size):
-        yield [
-            Dialogue(
-                id=f"{i:06d}-{persona.id}",
-                protocol=p.protocol.name,
-                persona=persona,
-                run_seed=cfg.run.seed,
-                models=models,
-            )
-            for i, persona in enumerate(sample[start : start + cfg.run.batch_size], start=start)
-        ]
+    size = p.pipeline.config.run.batch_size
+    for start in range(0, len(p.sample), size):
+        yield [new_dialogue(p, i, models) for i in range(start, min(start + size, len(p.sample)))]
+
+
+def new_dialogue(p: Plan, index: int, models: dict[str, str]) -> Dialogue:
+    """The run's dialogue number `index`, not yet played: its id (and so every seed) depends
+    only on the index and the persona, wherever it is played."""
+    persona = p.sample[index]
+    return Dialogue(
+        id=f"{index:06d}-{persona.id}",
+        protocol=p.protocol.name,
+        persona=persona,
+        run_seed=p.pipeline.config.run.seed,
+        models=models,
+    )
 
 
 def process(
@@ -283,45 +324,82 @@ def process(
     backends: dict[str, Backend],
     progress: Progress,
     duplicates: NearDuplicates | None = None,
+    log: ChunkLog | None = None,
 ) -> Tokens:
     """Intake, plan, roleplay, filter, judge, gate and de-duplicate one chunk in place; returns
     the tokens of the calls besides the turns (those are on the messages). `duplicates` carries
-    what was kept so far across the run's chunks."""
+    what was kept so far across the run's chunks. `log` journals every turn and stage; on resume
+    it holds the chunk's last stage, and the stages up to it are skipped."""
     cfg = p.pipeline.config
-    tokens = Tokens()
-    if cfg.seeds.expand_intake:
+    log = log if log is not None else ChunkLog()
+    tokens = log.tokens()
+    if cfg.seeds.expand_intake and log.todo("intake"):
         _add(
             tokens,
             intake.expand_intakes(
                 chunk, p.prompts, backends["client"], cfg.roles.client, cfg.seeds.intake_max_tokens
             ),
         )
+        log.done("intake", chunk, tokens)
     playable = [d for d in chunk if d.kept]
-    _add(
-        tokens,
-        roleplay.plan_sessions(
-            playable, p.protocol, p.prompts, backends["counselor"], cfg.roles.counselor
-        ),
-    )
+    if p.protocol.planning is not None and log.todo("plan"):
+        _add(
+            tokens,
+            roleplay.plan_sessions(
+                playable, p.protocol, p.prompts, backends["counselor"], cfg.roles.counselor
+            ),
+        )
+        log.done("plan", chunk, tokens)
     playable = [d for d in playable if d.kept]  # an unparsed plan is not played
-    roleplay.converse(playable, p.protocol, p.prompts, backends, p.roles(), progress.on_turn)
-    for d in playable:
-        d.reasons += filters.check(d, list(cfg.filters.enabled), p.rules)
-    if cfg.measure_reframe_uptake and cfg.roles.judge is not None:
-        measured = [d for d in playable if d.kept]
+    if p.safety_stage is not None:
+        p.safety_stage.assignment.attach(playable)  # crisis probes, placed by the turn loop
+    # The turns and the filters are one journal stage: the filters check exactly the dialogues
+    # that were played (those a full context stopped included).
+    if log.todo("converse"):
+        on_turn = log.on_turn(progress.on_turn)  # writes each batch of turns to the journal
+        if cfg.run.mode == "async":  # no turn barrier: each dialogue goes on when its reply is back
+            run_sync(
+                roleplay.aconverse(
+                    playable,
+                    p.protocol,
+                    p.prompts,
+                    backends,
+                    p.roles(),
+                    cfg.run.in_flight,
+                    on_turn,
+                    record=log.record,
+                )
+            )
+        else:
+            roleplay.converse(
+                playable, p.protocol, p.prompts, backends, p.roles(), on_turn, record=log.record
+            )
+        for d in playable:
+            d.reasons += filters.check(d, list(cfg.filters.enabled), p.rules)
+        if p.safety_stage is not None:  # every played dialogue: labels, checks, verdict
+            _add(tokens, safety.check(playable, p.safety_stage, backends, p.roles(), p.prompts))
+        log.done("converse", chunk, tokens)
+    if cfg.measure_reframe_uptake and cfg.roles.judge is not None and log.todo("uptake"):
+        measured = [d for d in chunk if d.kept]
         _add(tokens, uptake.measure(measured, p.prompts, backends["judge"], cfg.roles.judge))
-    if p.judges:
+        log.done("uptake", chunk, tokens)
+    if p.judges and log.todo("judge"):
         passed = [d for d in chunk if d.kept]
         _add(tokens, judge.judge(passed, p.judges, backends, p.roles(), p.prompts))
         for d in passed:
             d.reasons += judge.gate(d, p.judges)
-    # Last, so only dialogues that would be kept are compared and the first of a pair stays.
+        log.done("judge", chunk, tokens)
+    deduplicate(chunk, duplicates)
+    return tokens
+
+
+def deduplicate(chunk: list[Dialogue], duplicates: NearDuplicates | None) -> None:
+    """Last, so only dialogues that would be kept are compared and the first of a pair stays."""
     for d in chunk:
         if duplicates is not None and d.kept:
             reason = duplicates.check(d)
             if reason is not None:
                 d.reasons.append(reason)
-    return tokens
 
 
 def run(
@@ -330,33 +408,98 @@ def run(
     backends: dict[str, Backend] | None = None,
     progress: Progress | None = None,
     overwrite: bool = False,
+    ray_actors: int | None = None,
+    ray_gpus: float = 0,
 ) -> Manifest:
+    """Generate, check and write the run, journaling every turn and stage.
+
+    With `ray_actors`, Ray Data actors play the chunks (each owning its backends) and this
+    process journals each chunk as it comes back, de-duplicates in run order and writes the
+    shards: the same dataset as a local run, resumable chunk by chunk.
+
+    A directory that holds a run of the same config resumes it: finished chunks are read back
+    from the journal (nothing regenerated, no written shard rewritten), and a chunk a kill
+    interrupted goes on from its last journaled stage and each dialogue's last turn."""
     cfg = p.pipeline.config
     progress = progress or Progress()
-    fresh_dir(run_dir, overwrite)
+    resuming = fresh_dir(run_dir, overwrite, run_start(p))
+    journal = Journal(run_dir)
+    size = cfg.run.batch_size
+    sizes = [len(p.sample[i : i + size]) for i in range(0, len(p.sample), size)]
+    peeks = [journal.peek(k) for k in range(len(sizes))] if resuming else []
+    before = max((seconds for _, seconds in peeks), default=0.0)
     started = time.monotonic()
-    backends = backends if backends is not None else build_backends(cfg)
-    models = {role: b.label for role, b in backends.items()}
+
+    def clock() -> float:
+        """The run's seconds so far, over all its sessions."""
+        return before + time.monotonic() - started
+
+    if resuming and progress.on_resume is not None:
+        done = sum(n for n, (finished, _) in zip(sizes, peeks, strict=True) if finished)
+        progress.on_resume(done, len(p.sample))
+    played = None
+    if ray_actors is not None:  # the engines live in the actors, not here
+        backends = {}
+        models = {role: cfg.models[name].label() for role, name in roles_in_use(cfg).items()}
+        written = {k for k, (finished, _) in enumerate(peeks) if finished}
+        starts = range(0, len(p.sample), size)
+        pending = [
+            list(range(start, min(start + size, len(p.sample))))
+            for k, start in enumerate(starts)
+            if k not in written
+        ]
+        played = scaleout.play_on_ray(p.pipeline.path, pending, ray_actors, ray_gpus)
+    else:
+        backends = backends if backends is not None else build_backends(cfg)
+        models = {role: b.label for role, b in backends.items()}
     data = run_dir / "data" / cfg.output.config_name
     train = ShardWriter(data, "train", cfg.output.rows_per_shard)
     rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
+    review = ShardWriter(data, safety.SPLIT, cfg.output.rows_per_shard)
+    tally = safety_report.Tally(p.safety_stage) if p.safety_stage is not None else None
     totals = Totals()
     dedup = cfg.dedup
+    from healme_synth.dedup import NearDuplicates
+
     duplicates = (
         NearDuplicates(dedup.threshold, dedup.num_perm, dedup.shingle, dedup.max_per_persona)
         if dedup.enabled
         else None
     )
-    for chunk in chunks(p, models):
-        judge_tokens = process(p, chunk, backends, progress, duplicates)
+    for k, fresh in enumerate(chunks(p, models)):
+        state = journal.read(k) if resuming else ChunkState()
+        chunk = restore(fresh, state)
+        if state.done:  # finished in an earlier session: read back, not regenerated
+            judge_tokens = state.tokens
+            for d in chunk:  # the near-duplicate index learns what was kept, in run order
+                if duplicates is not None and d.kept:
+                    duplicates.check(d)
+        elif played is not None:
+            chunk, judge_tokens = next(played)
+            deduplicate(chunk, duplicates)
+            log = journal.open(k, state, clock, progress.on_message)
+            log.done("done", chunk, judge_tokens)
+            log.close()
+        else:
+            log = journal.open(k, state, clock, progress.on_message)
+            judge_tokens = process(p, chunk, backends, progress, duplicates, log)
+            log.done("done", chunk, judge_tokens)
+            log.close()
         _add(totals.tokens, judge_tokens)
         for d in chunk:
-            (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
+            # Rows already in a finished part of an earlier session are counted, not rewritten.
+            split = review if safety.for_review(d) else train if d.kept else rejected
+            split.add(to_row(d, training_system(p, d.persona)))
+            if tally is not None:
+                tally.add(d)
             totals.dialogues += 1
             totals.kept += d.kept
             if d.kept:
                 totals.kept_dialogues.append(d.model_copy(update={"messages": []}))
             totals.reasons.update({r.name for r in d.reasons})
+            totals.failures.update(
+                {r.detail.split(": ", 1)[-1] for r in d.reasons if r.name == "generation_failed"}
+            )
             for m in d.messages:
                 _add(
                     totals.tokens,
@@ -367,9 +510,11 @@ def run(
                     ),
                 )
             totals.verdicts += d.verdicts
-        if progress.on_dialogues is not None:
+        if progress.on_dialogues is not None and not state.done:
             progress.on_dialogues(len(chunk))
     shards = train.close() + rejected.close()
+    shards += review.close() if review.count or review.parts else []  # only when used
+    seconds = clock()
     manifest = Manifest(
         name=cfg.run.name,
         protocol=p.protocol.name,
@@ -387,7 +532,9 @@ def run(
         tokens=totals.tokens,
         judges=[judge.summarize(j, totals.verdicts, models) for j in p.judges],
         shards=[str(s.relative_to(run_dir)) for s in shards],
-        seconds=round(time.monotonic() - started, 3),
+        seconds=round(seconds, 3),
+        tokens_per_second=round(totals.tokens.completion / max(seconds, 1e-9), 1),
+        cache_hit_rate=cache_hit_rate(totals.tokens),
         at_risk_held_back=p.at_risk_held_back,
         uptake=uptake.summarize(totals.kept_dialogues)
         if cfg.measure_reframe_uptake and "judge" in models
@@ -397,21 +544,82 @@ def run(
         )
         if cfg.sampler is not None
         else None,
+        failures=dict(totals.failures.most_common()),
+        safety=tally.report() if tally is not None else None,
     )
     write_manifest(run_dir, manifest)
     write_card(run_dir, manifest, cfg.output.config_name)
     return manifest
 
 
-def fresh_dir(run_dir: Path, overwrite: bool) -> None:
-    """Never mix two runs in one directory."""
-    if run_dir.exists() and any(run_dir.iterdir()):
+def cache_hit_rate(tokens: Tokens) -> float | None:
+    """Share of prompt tokens the engine's prefix cache served; None without prompt tokens."""
+    return round(tokens.cached / tokens.prompt, 4) if tokens.prompt else None
+
+
+def run_start(p: Plan) -> RunStart:
+    """What run.json records, so a later `run` knows whether the directory is this run."""
+    cfg = p.pipeline.config
+    return RunStart(
+        name=cfg.run.name,
+        config_sha256=p.pipeline.sha256(),
+        sample_sha256=sample_sha256(p.sample),
+        dialogues=len(p.sample),
+        batch_size=cfg.run.batch_size,
+        config=cfg.model_dump(mode="json"),
+    )
+
+
+def fresh_dir(run_dir: Path, overwrite: bool, start: RunStart | None = None) -> bool:
+    """Never mix two runs in one directory. With `start` (for `run`), a directory holding a run
+    of the same config and personas is resumed (returns True) and one of another config is
+    refused; `overwrite` empties the directory instead. `start` is then written as run.json."""
+    # A run killed while writing run.json left only its temp file: nothing started yet.
+    if run_dir.exists() and any(p.name != f".{START}.tmp" for p in run_dir.iterdir()):
+        found = read_start(run_dir) if start is not None and not overwrite else None
+        if found is not None and start is not None:
+            if found.config_sha256 != start.config_sha256:
+                changed = _changed(found.config, start.config)
+                raise ConfigError(
+                    f"{run_dir} already holds a run of another config (config sha256 "
+                    f"{found.config_sha256[:12]}, now {start.config_sha256[:12]}; changed: "
+                    f"{', '.join(changed[:6]) or 'nothing visible'}{', ...' * (len(changed) > 6)}"
+                    "), so it cannot be resumed; pass --overwrite to replace it or --out to "
+                    "write elsewhere."
+                )
+            if found.sample_sha256 != start.sample_sha256:
+                raise ConfigError(
+                    f"{run_dir} already holds a run of this config, but the seed files now give "
+                    "other personas than when it started, so it cannot be resumed; pass "
+                    "--overwrite to replace it or --out to write elsewhere."
+                )
+            if not (run_dir / "journal").is_dir() and any(run_dir.glob("data/*/*.parquet")):
+                raise ConfigError(
+                    f"{run_dir} holds shards of this config but no journal/ to resume from; "
+                    "pass --overwrite to start the run afresh or --out to write elsewhere."
+                )
+            return True
         if not overwrite:
             raise ConfigError(
                 f"{run_dir} already holds a run; pass --overwrite to replace it or --out to "
                 "write elsewhere."
             )
         shutil.rmtree(run_dir)
+    if start is not None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write(run_dir / START, (start.model_dump_json(indent=2) + "\n").encode())
+    return False
+
+
+def _changed(old: Any, new: Any, where: str = "") -> list[str]:
+    """The dotted keys whose values differ between two configs."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        return [
+            key
+            for k in sorted(set(old) | set(new), key=str)
+            for key in _changed(old.get(k), new.get(k), f"{where}.{k}" if where else str(k))
+        ]
+    return [] if old == new else [where or "(all)"]
 
 
 def training_system(p: Plan, persona: Persona) -> str:
@@ -432,7 +640,8 @@ def refilter(p: Plan, dialogues: list[Dialogue], out_dir: Path, overwrite: bool)
     counts = Counts()
     reasons: Counter[str] = Counter()
     for d in dialogues:
-        d.reasons = filters.check(d, list(cfg.filters.enabled), p.rules)
+        # A stored unsafe verdict stays a reason: re-filtering never moves it into train.
+        d.reasons = filters.check(d, list(cfg.filters.enabled), p.rules) + safety.reasons(d)
         (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
         counts.dialogues += 1
         counts.kept += d.kept
@@ -474,10 +683,10 @@ def rejudge(
         chunk = dialogues[start : start + cfg.run.batch_size]
         for d in chunk:
             kept_models = {r: m for r, m in d.models.items() if not r.startswith("judge")}
-            d.models, d.verdicts = {**kept_models, **models}, []
+            d.models, d.verdicts, d.reasons = {**kept_models, **models}, [], safety.reasons(d)
         _add(tokens, judge.judge(chunk, p.judges, backends, p.roles(), p.prompts))
         for d in chunk:
-            d.reasons = judge.gate(d, p.judges)
+            d.reasons += judge.gate(d, p.judges)  # after any generation_failed of the judge
             (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
             reasons.update({r.name for r in d.reasons})
             verdicts += d.verdicts

@@ -178,6 +178,45 @@ class Reason(Record):
     detail: str
 
 
+class Probe(Record):
+    """A crisis probe (DOMAIN.md section 7): the client's message at `turn` is this text, placed
+    instead of a generated reply, so the disclosure is exact and the counselor's answer testable."""
+
+    type: str
+    """The probe type: a file of personas/probes/ (e.g. means_request, delusion)."""
+    turn: int
+    """Index of the client message the probe replaces."""
+    text: str
+    labels: list[str]
+    """Risk-taxonomy labels the probe discloses (safety.RISK_LABELS)."""
+    variant: int = 0
+    """Which text of the type was used (before persona fields were filled in)."""
+    note: str | None = None
+    """Crisis guidance added to the counselor's next request (its view only); None: unguided."""
+
+
+class SafetyCheck(Record):
+    """The counselor safety check of one dialogue: rule pre-check, then the safety judge on the
+    counselor's turns after a disclosure. An unparsed judge reply is `unverified`, never safe."""
+
+    verdict: Literal["safe", "unsafe", "unverified"]
+    disclosure_turn: int | None = None
+    """Index of the first client message disclosing risk (a probe, or found by the screen)."""
+    checked_turns: list[int] = Field(default_factory=list)
+    """Counselor message indexes the crisis criteria were checked on."""
+    failed: list[str] = Field(default_factory=list)
+    """Criteria not met (safety.CRITERIA), by the rules or the judge."""
+    criteria: dict[str, bool] = Field(default_factory=dict)
+    """The judge's answers, pooled over its samples (a criterion passes only if all parsed
+    samples say so); empty when the judge was not asked or no reply parsed."""
+    findings: list[str] = Field(default_factory=list)
+    """What the rules found (criterion, turn, the words) and why a verdict is unverified."""
+    models: list[str] = Field(default_factory=list)
+    """Judge models asked."""
+    raw: list[str] = Field(default_factory=list)
+    """The judge's replies as written."""
+
+
 class Dialogue(Record):
     id: str
     protocol: str
@@ -195,6 +234,13 @@ class Dialogue(Record):
     """Index of the client message that first accepted a reframe; None: never, or not measured."""
     verdicts: list[Verdict] = Field(default_factory=list)
     """One per judge that judged the dialogue (dialogues a filter rejected are not judged)."""
+    probe: Probe | None = None
+    """The crisis probe placed in this dialogue, if any (safety.probe_fraction, at-risk seeds)."""
+    risk_labels: list[str] = Field(default_factory=list)
+    """Risk-taxonomy labels present (probe, screened client turns, at-risk seed); ["none"]
+    when checked and nothing was found; empty when the safety layer did not run."""
+    safety: SafetyCheck | None = None
+    """The counselor safety check; None when the safety layer did not run on the dialogue."""
     reasons: list[Reason] = Field(default_factory=list)
 
     @property
@@ -257,6 +303,49 @@ class JudgeSummary(Record):
     affect: AffectSummary | None = None
 
 
+class SafetyTypeSummary(Record):
+    """One probe type over a run (or `unprobed`: disclosures the screen found without a probe)."""
+
+    planned: int = 0
+    """Dialogues assigned this probe type."""
+    injected: int = 0
+    """Probes actually placed (the dialogue was played up to the probe's turn)."""
+    safe: int = 0
+    unsafe: int = 0
+    unverified: int = 0
+    appropriate_rate: float | None = None
+    """safe / (safe + unsafe): the share of verified counselor responses that were appropriate."""
+
+
+class SafetyReport(Record):
+    """What the safety layer did in a run: probes by type, verdicts, what was routed away."""
+
+    probe_fraction: float
+    """The target share of dialogues with a probe (safety.probe_fraction)."""
+    dialogues: int = 0
+    probes_planned: int = 0
+    probes_injected: int = 0
+    achieved_fraction: float | None = None
+    """probes_planned / dialogues (at-risk seeds are always probed and count here)."""
+    at_risk_seeds: int = 0
+    """At-risk seeds in the run (seeds.include_at_risk), each given the crisis-aware path."""
+    disclosures: int = 0
+    """Dialogues with a disclosure: an injected probe or a client turn the risk screen flagged."""
+    by_type: dict[str, SafetyTypeSummary] = Field(default_factory=dict)
+    verdicts: dict[str, int] = Field(default_factory=dict)
+    """safe / unsafe / unverified over every checked dialogue."""
+    failed: dict[str, int] = Field(default_factory=dict)
+    """Criterion -> dialogues that failed it."""
+    reasons: dict[str, int] = Field(default_factory=dict)
+    """Safety reason -> dialogues (unsafe_response, stigma, sycophancy, safety_unverified)."""
+    decided_by_rules: int = 0
+    """Unsafe dialogues the rule pre-check caught without asking the judge."""
+    routed: int = 0
+    """Dialogues written to the `safety_review` split instead of train or rejected."""
+    risk_labels: dict[str, int] = Field(default_factory=dict)
+    """Taxonomy label -> dialogues carrying it."""
+
+
 class JudgeReport(Record):
     """What `healme-synth judge` writes as summary.json."""
 
@@ -281,9 +370,19 @@ class Manifest(Record):
     """One per enabled judge, in the order of `judges:`."""
     shards: list[str]
     seconds: float
+    """Run time; a resumed run adds up its sessions (each up to its last journal write)."""
+    tokens_per_second: float | None = None
+    """Generated (completion) tokens per second of `seconds`."""
+    cache_hit_rate: float | None = None
+    """Prefix-cache hit rate: cached / prompt tokens over the run (None without prompts)."""
     at_risk_held_back: int = 0
     """Seeds flagged at-risk that this run did not use (seeds.include_at_risk is off)."""
     uptake: dict[str, Any] | None = None
     """Turn of first accepted reframe over kept dialogues: mean, by attitude and receptivity."""
     distribution: dict[str, Any] | None = None
     """With a persona sampler: target, sampled and kept shares per attribute."""
+    safety: SafetyReport | None = None
+    """Probes injected by type, appropriate-response rate by type, unsafe dialogues routed."""
+    failures: dict[str, int] = Field(default_factory=dict)
+    """Dialogues that failed to generate (`generation_failed`: a request still failing after
+    its retries), counted by error, most frequent first."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from healme_synth import questionnaires
+from healme_synth import questionnaires, safety_report
+from healme_synth.errors import ConfigError
 from healme_synth.records import (
     CounselingReport,
     Dialogue,
@@ -25,11 +27,15 @@ from healme_synth.records import (
     Manifest,
     Message,
     Persona,
+    Probe,
     Questionnaire,
     Reason,
+    SafetyCheck,
     Sample,
     Verdict,
 )
+
+SAFETY_SPLIT = "safety_review"
 
 # One judge's verdict: per item the mean and spread (max - min) over parsed samples, and
 # every sample (judge role, model, sample index, parsed, scores, reply text).
@@ -63,6 +69,23 @@ HEADLINES: tuple[tuple[str, str, str | None], ...] = (
     ("healme_mean", "healme", None),
     ("panas_positive_delta", "panas", "positive_delta"),
     ("panas_negative_delta", "panas", "negative_delta"),
+)
+
+# The safety layer's labels and verdict per dialogue (null / empty where it did not run).
+SAFETY_COLUMNS: tuple[tuple[str, pa.DataType], ...] = (
+    ("risk_labels", pa.list_(pa.string())),
+    ("probe_type", pa.string()),
+    ("probe_turn", pa.int32()),
+    ("probe_labels", pa.list_(pa.string())),
+    ("probe_variant", pa.int32()),
+    ("safety_verdict", pa.string()),
+    ("safety_failed", pa.list_(pa.string())),
+    ("disclosure_turn", pa.int32()),
+    ("safety_checked_turns", pa.list_(pa.int32())),
+    ("safety_criteria", pa.list_(pa.struct([("criterion", pa.string()), ("passed", pa.bool_())]))),
+    ("safety_findings", pa.list_(pa.string())),
+    ("safety_models", pa.list_(pa.string())),
+    ("safety_raw", pa.list_(pa.string())),
 )
 
 _TURN = pa.struct(
@@ -128,12 +151,61 @@ SCHEMA = pa.schema(
         ("cached_tokens", pa.int64()),
         ("verdicts", pa.list_(_VERDICT)),
         *[(column, pa.float64()) for column, _, _ in HEADLINES],
+        *SAFETY_COLUMNS,
         ("reasons", pa.list_(pa.string())),
         ("reason_details", pa.list_(pa.string())),
     ]
 )
 
 _CHAT_ROLE = {"client": "user", "counselor": "assistant"}
+
+
+def _safety_row(d: Dialogue) -> dict[str, Any]:
+    p, s = d.probe, d.safety
+    return {
+        "risk_labels": d.risk_labels,
+        "probe_type": p.type if p else None,
+        "probe_turn": p.turn if p else None,
+        "probe_labels": p.labels if p else [],
+        "probe_variant": p.variant if p else None,
+        "safety_verdict": s.verdict if s else None,
+        "safety_failed": s.failed if s else [],
+        "disclosure_turn": s.disclosure_turn if s else None,
+        "safety_checked_turns": s.checked_turns if s else [],
+        "safety_criteria": [{"criterion": k, "passed": v} for k, v in s.criteria.items()]
+        if s
+        else [],
+        "safety_findings": s.findings if s else [],
+        "safety_models": s.models if s else [],
+        "safety_raw": s.raw if s else [],
+    }
+
+
+def _safety_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """Probe and safety check back from a row (the probe's text is its turn's content)."""
+    probe = safety = None
+    if row["probe_type"] is not None:
+        turn = row["probe_turn"]
+        text = row["turns"][turn]["content"] if turn < len(row["turns"]) else ""
+        probe = Probe(
+            type=row["probe_type"],
+            turn=turn,
+            text=text,
+            labels=row["probe_labels"],
+            variant=row["probe_variant"] or 0,
+        )
+    if row["safety_verdict"] is not None:
+        safety = SafetyCheck(
+            verdict=row["safety_verdict"],
+            disclosure_turn=row["disclosure_turn"],
+            checked_turns=row["safety_checked_turns"],
+            failed=row["safety_failed"],
+            criteria={c["criterion"]: c["passed"] for c in row["safety_criteria"]},
+            findings=row["safety_findings"],
+            models=row["safety_models"],
+            raw=row["safety_raw"],
+        )
+    return {"probe": probe, "safety": safety, "risk_labels": row["risk_labels"]}
 
 
 def to_row(d: Dialogue, training_system: str) -> dict[str, Any]:
@@ -182,6 +254,7 @@ def to_row(d: Dialogue, training_system: str) -> dict[str, Any]:
         "cached_tokens": sum(m.cached_tokens for m in d.messages),
         "verdicts": [_verdict_row(v) for v in d.verdicts],
         **{column: _headline(d.verdicts, rubric, key) for column, rubric, key in HEADLINES},
+        **_safety_row(d),
         "reasons": [r.name for r in d.reasons],
         "reason_details": [r.detail for r in d.reasons],
     }
@@ -229,6 +302,7 @@ def from_row(row: dict[str, Any]) -> Dialogue:
         models={k: v for k, v in models.items() if v is not None},
         messages=[Message(**t) for t in row["turns"]],
         verdicts=[_verdict(v) for v in row["verdicts"]],
+        **_safety_fields(row),
         reasons=[
             Reason(name=n, detail=t)
             for n, t in zip(row["reasons"], row["reason_details"], strict=True)
@@ -284,18 +358,50 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 class ShardWriter:
-    """Rows in, shards of at most rows_per_shard out; final names only at close()."""
+    """Rows in, shards of at most rows_per_shard out; final names only at close().
+
+    Resume-safe: parts a killed run finished (hidden parts, or shards already renamed by a close
+    that was cut short) are picked up and counted, and as many rows as they hold are skipped when
+    the run adds its rows again in the same order, so a written part is never rewritten. A part
+    still being written when the run was killed is only a `.tmp` file: it is removed and its
+    rows are written again.
+    """
 
     def __init__(self, folder: Path, split: str, rows_per_shard: int) -> None:
         self.folder, self.split, self.rows_per_shard = folder, split, rows_per_shard
         self.rows: list[dict[str, Any]] = []
-        self.parts: list[Path] = []
-        self.count = 0
         folder.mkdir(parents=True, exist_ok=True)
+        self.parts: list[Path] = self._finished()
+        # Rows already in finished parts: the next `skip` rows added are those, in order.
+        self.skip = sum(pq.read_metadata(p).num_rows for p in self.parts)
+        self.count = 0
+
+    def _finished(self) -> list[Path]:
+        """Parts left by an earlier session of the same run, in order."""
+        split = re.escape(self.split)
+        hidden = re.compile(rf"\.{split}-(\d{{5}})\.part\.parquet")
+        final = re.compile(rf"{split}-(\d{{5}})-of-\d{{5}}\.parquet")
+        found: dict[int, Path] = {}
+        for path in self.folder.iterdir():
+            if path.name.startswith(f".{self.split}-") and path.name.endswith(".tmp"):
+                path.unlink()  # a part the kill caught half-written
+                continue
+            match = hidden.fullmatch(path.name) or final.fullmatch(path.name)
+            if match is not None:
+                found[int(match[1])] = path
+        if sorted(found) != list(range(len(found))):
+            raise ConfigError(
+                f"{self.folder}: the {self.split} parts {sorted(found)} have gaps; pass "
+                "--overwrite to start the run afresh."
+            )
+        return [found[i] for i in range(len(found))]
 
     def add(self, row: dict[str, Any]) -> None:
-        self.rows.append(row)
         self.count += 1
+        if self.skip:
+            self.skip -= 1  # already in a finished part
+            return
+        self.rows.append(row)
         if len(self.rows) >= self.rows_per_shard:
             self._flush()
 
@@ -307,6 +413,11 @@ class ShardWriter:
         with pq.ParquetWriter(tmp, SCHEMA) as writer:
             if self.rows:
                 writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA))
+        fd = os.open(tmp, os.O_RDONLY)  # on disk before its name says it is whole: a resumed
+        try:  # run skips the rows a part holds
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.replace(tmp, part)
         self.parts.append(part)
         self.rows = []
@@ -314,6 +425,12 @@ class ShardWriter:
     def close(self) -> list[Path]:
         """Flush and give every part its final name; an empty split still gets one shard, so
         the split exists with the right schema for readers."""
+        if self.skip:
+            raise ConfigError(
+                f"{self.folder}: the finished {self.split} parts hold {self.skip} rows more than "
+                "the run produced (were journal files removed?); pass --overwrite to start the "
+                "run afresh."
+            )
         if self.rows or not self.parts:
             self._flush()
         n = len(self.parts)
@@ -354,6 +471,20 @@ def write_card(run_dir: Path, manifest: Manifest, config_name: str) -> None:
         f"Dialogues: {c.dialogues}; kept (split `train`): {c.kept}; "
         f"rejected (split `rejected`): {c.rejected}."
     )
+    # The safety layer: its own split when it routed anything, and its section.
+    review, safety_text = "", ""
+    if manifest.safety is not None:
+        routed = manifest.safety.routed
+        if routed:
+            counts = counts.rstrip(".") + (
+                f", of which {routed} unsafe or unverified are in split `{SAFETY_SPLIT}` instead."
+            )
+        if any(Path(s).name.startswith(f"{SAFETY_SPLIT}-") for s in manifest.shards):
+            review = (
+                f"\n  - split: {SAFETY_SPLIT}\n    path: data/{config_name}/{SAFETY_SPLIT}-*"
+            )
+        judge_models = [m for r, m in manifest.models.items() if r.startswith("judge")]
+        safety_text = safety_report.card_section(manifest.safety, judge_models)
     models = ", ".join(f"{role}: `{model}`" for role, model in manifest.models.items())
     card = f"""---
 configs:
@@ -362,7 +493,7 @@ configs:
   - split: train
     path: data/{config_name}/train-*
   - split: rejected
-    path: data/{config_name}/rejected-*
+    path: data/{config_name}/rejected-*{review}
 tags:
 - synthetic
 - counseling
@@ -384,5 +515,5 @@ transcripts of real counseling and are not clinical advice.
 | rejection reason | dialogues |
 |---|---|
 {reasons}
-"""
+{safety_text}"""
     atomic_write(run_dir / "README.md", card.encode())

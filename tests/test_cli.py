@@ -164,7 +164,7 @@ def test_protocols_lists_the_four_shipped_protocols() -> None:
     assert "questionnaires" in rows["sqpsych"]
 
 
-def test_run_refuses_to_overwrite_an_existing_run(
+def test_run_refuses_to_overwrite_a_run_of_another_config(
     tmp_path: Path, write_pipeline: Callable[..., Path]
 ) -> None:
     path = write_pipeline(scripted_config())
@@ -172,7 +172,8 @@ def test_run_refuses_to_overwrite_an_existing_run(
     assert first.returncode == 0, first.stderr
     assert "t: 6 kept / 6 dialogues" in first.stdout
     before = (tmp_path / "r" / "manifest.json").read_bytes()
-    again = cli("run", path, "--out", tmp_path / "r")
-    assert_user_error(again, f"{tmp_path / 'r'} already holds a run; pass --overwrite")
+    other = write_pipeline(scripted_config(run={"name": "t", "seed": 8, "batch_size": 4}), "o.yaml")
+    again = cli("run", other, "--out", tmp_path / "r")  # the same config would resume
+    assert_user_error(again, f"{tmp_path / 'r'} already holds a run of another config")
     assert (tmp_path / "r" / "manifest.json").read_bytes() == before
-    assert cli("run", path, "--out", tmp_path / "r", "--overwrite").returncode == 0
+    assert cli("run", other, "--out", tmp_path / "r", "--overwrite").returncode == 0

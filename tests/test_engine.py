@@ -64,7 +64,7 @@ def test_main_job_writes_eight_three_round_dialogues(main_job: Path) -> None:
     assert manifest["tokens"]["cached"] > 0
     # Run totals are the dialogues' tokens plus the judge's (which are not in any row).
     judge_tokens = manifest["tokens"]["completion"] - sum(r["completion_tokens"] for r in every)
-    judged = sum(bool(r["verdicts"]) for r in every)
+    judged = sum(bool(r["verdicts"]) or bool(r["safety_raw"]) for r in every)  # + safety judge
     assert judge_tokens > 0 if judged else judge_tokens == 0
 
 

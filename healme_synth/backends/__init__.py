@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import asyncio
+import atexit
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypedDict, TypeVar
 
-from healme_synth.records import Tokens
+from healme_synth.records import Reason, Tokens
 
 if TYPE_CHECKING:  # config imports backends.embedded, so import it here only for types
     from healme_synth.config import ModelSection, PipelineConfig
@@ -43,6 +45,17 @@ class Completion:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cached_tokens: int = 0
+    error: str | None = None
+    """Why a request failed (finish_reason "error"): what the server or network said, after
+    every retry, never with a secret in it."""
+
+
+def failure(c: Completion, where: str) -> Reason | None:
+    """`generation_failed` when a request still failed after its retries, else None: the
+    dialogue drops out with the error as data, and the run goes on."""
+    if c.finish_reason != "error":
+        return None
+    return Reason(name="generation_failed", detail=f"{where}: {c.error or 'request failed'}")
 
 
 def usage(completions: Sequence[Completion]) -> Tokens:
@@ -63,12 +76,60 @@ class Backend(Protocol):
     ) -> list[Completion]: ...
 
 
+class AsyncBackend(Backend, Protocol):
+    """A backend that also takes single requests as they come (`run.mode: async`): an engine
+    that batches continuously gets one dialogue's next turn while the others still generate."""
+
+    async def agenerate(self, messages: list[ChatTurn], params: GenParams) -> Completion: ...
+
+
+async def agenerate(backend: Backend, messages: list[ChatTurn], params: GenParams) -> Completion:
+    """One request in async mode: the backend's own `agenerate`, else a batch of one on a worker
+    thread (so a blocking backend, e.g. an HTTP client, does not hold up the other dialogues)."""
+    own = getattr(backend, "agenerate", None)
+    if own is not None:
+        reply: Completion = await own(messages, params)
+        return reply
+    batch = await asyncio.to_thread(backend.generate, [messages], [params])
+    return batch[0]
+
+
+_T = TypeVar("_T")
+_RUNNER: asyncio.Runner | None = None
+
+
+def run_sync(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine on the process's one event loop. An async engine binds its output task
+    to the loop it first runs on, so every call of a run (turns, judge batches) must share it."""
+    global _RUNNER
+    if _RUNNER is None:
+        _RUNNER = asyncio.Runner()
+        atexit.register(_RUNNER.close)
+    return _RUNNER.run(coro)
+
+
 def _vllm(model: ModelSection) -> Backend:
     from healme_synth.backends.vllm import VllmBackend
     from healme_synth.config import VllmModel
 
     assert isinstance(model, VllmModel)
     return VllmBackend(model)
+
+
+def _vllm_async(model: ModelSection) -> Backend:
+    from healme_synth.backends.vllm_async import AsyncVllmBackend
+    from healme_synth.config import VllmModel
+
+    assert isinstance(model, VllmModel)
+    return AsyncVllmBackend(model)
+
+
+def _openai(model: ModelSection) -> Backend:
+    from healme_synth.backends.openai import OpenAIBackend
+    from healme_synth.config import OpenAIModel
+
+    assert isinstance(model, OpenAIModel)
+    return OpenAIBackend(model)
 
 
 def _scripted(model: ModelSection) -> Backend:
@@ -82,7 +143,11 @@ def _scripted(model: ModelSection) -> Backend:
 FACTORIES: dict[str, Callable[[ModelSection], Backend]] = {
     "vllm": _vllm,
     "scripted": _scripted,
+    "openai": _openai,
 }
+ASYNC_FACTORIES: dict[str, Callable[[ModelSection], Backend]] = {"vllm": _vllm_async}
+"""`run.mode: async` builds these instead (only the async engine: two engines of one model
+would hold it twice); backends not listed here serve single requests as batches of one."""
 
 
 def build_backends(
@@ -92,16 +157,23 @@ def build_backends(
     limits them to those roles (e.g. the judge roles, to judge existing dialogues)."""
     by_model: dict[str, Backend] = {}
     by_role: dict[str, Backend] = {}
+    for role, name in roles_in_use(config, only).items():
+        if name not in by_model:
+            model = config.models[name]
+            factories = ASYNC_FACTORIES if config.run.mode == "async" else {}
+            by_model[name] = factories.get(model.backend, FACTORIES[model.backend])(model)
+        by_role[role] = by_model[name]
+    return by_role
+
+
+def roles_in_use(config: PipelineConfig, only: Collection[str] | None = None) -> dict[str, str]:
+    """role -> model name, for the roles a run calls (judge roles only when something judges)."""
     judging = set(config.judge_roles())
     if config.measure_reframe_uptake:
         judging.add("judge")  # uptake asks the judge model too
-    for role, section in config.roles.sections().items():
-        if (role.startswith("judge") and role not in judging) or (
-            only is not None and role not in only
-        ):
-            continue
-        if section.model not in by_model:
-            model = config.models[section.model]
-            by_model[section.model] = FACTORIES[model.backend](model)
-        by_role[role] = by_model[section.model]
-    return by_role
+    return {
+        role: section.model
+        for role, section in config.roles.sections().items()
+        if not (role.startswith("judge") and role not in judging)
+        and (only is None or role in only)
+    }

@@ -6,6 +6,7 @@ hash of the request, so the same input always gets the same reply whatever the b
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
@@ -35,6 +36,13 @@ class ScriptedBackend:
             prompt = sum(len(m["content"].split()) for m in messages)
             out.append(Completion(text, "stop", prompt_tokens=prompt, completion_tokens=words))
         return out
+
+    async def agenerate(self, messages: list[ChatTurn], params: GenParams) -> Completion:
+        """One request, yielding to the event loop first as an engine would, so async mode's
+        dialogues interleave. Reply lists cycle in call order, which differs from lockstep's;
+        hash-derived replies are the same in both modes."""
+        await asyncio.sleep(0)
+        return self.generate([messages], [params])[0]
 
     def _reply(self, messages: list[ChatTurn], p: GenParams) -> str:
         script = self.replies.get(p.role)

@@ -29,6 +29,25 @@ def engine_for(model: VllmModel) -> Any:
     key = model.model_dump_json()
     if key in _ENGINES:
         return _ENGINES[key]
+    settings = engine_settings(model)
+    try:
+        from vllm import LLM
+    except ImportError as e:
+        raise missing_vllm(e) from None
+    _ENGINES[key] = LLM(**settings)
+    return _ENGINES[key]
+
+
+def missing_vllm(e: ImportError) -> SetupError:
+    return SetupError(
+        f"the vllm backend needs vLLM ({e}). Install it with "
+        "pip install 'healme-synth[cpu]' (CPU-only machines) or 'healme-synth[gpu]'."
+    )
+
+
+def engine_settings(model: VllmModel) -> dict[str, Any]:
+    """The engine arguments for these settings, and the environment they need (set here, before
+    vllm is imported): one place for the in-process engine and the async one (vllm_async)."""
     on_cpu = _on_cpu()
     # Must be set before vllm is imported: otherwise the CPU backend reserves one of two cores
     # and tries to claim most of a memory node for its KV cache.
@@ -40,13 +59,6 @@ def engine_for(model: VllmModel) -> Any:
         # In-process engine core on CPU: starts in ~6 s instead of ~22 s, same throughput,
         # and exits without force-killing a worker.
         os.environ.setdefault("VLLM_ENABLE_V1_MULTIPROCESSING", "0")
-    try:
-        from vllm import LLM
-    except ImportError as e:
-        raise SetupError(
-            f"the vllm backend needs vLLM ({e}). Install it with "
-            "pip install 'healme-synth[cpu]' (CPU-only machines) or 'healme-synth[gpu]'."
-        ) from None
     path = resolve_model(model.model)
     eager = model.enforce_eager if model.enforce_eager is not None else on_cpu
     # In bf16 on CPU a seeded request's text changes with the rest of its batch; in float32 it
@@ -61,7 +73,7 @@ def engine_for(model: VllmModel) -> Any:
             "enable_chunked_prefill": False,
             "max_num_batched_tokens": max(4096, model.max_model_len),
         }
-    _ENGINES[key] = LLM(
+    return dict(
         model=path,
         max_model_len=model.max_model_len,
         dtype=dtype,
@@ -74,7 +86,6 @@ def engine_for(model: VllmModel) -> Any:
         structured_outputs_config={"backend": "xgrammar", "disable_any_whitespace": True},
         **cpu_only,
     )
-    return _ENGINES[key]
 
 
 class VllmBackend:
