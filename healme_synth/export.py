@@ -25,7 +25,7 @@ from healme_synth.shards import atomic_write
 Row = dict[str, Any]
 Writer = Callable[[Sequence[Row]], str]
 
-SPLITS = ("train", "rejected", "all")
+SPLITS = ("train", "rejected", "safety_review", "all")
 HEALME_COLUMNS = (
     "index",
     "thinking_trap",
@@ -82,8 +82,10 @@ def shard_paths(run_dir: Path, manifest: dict[str, Any], split: str) -> list[Pat
     name = output.get("config_name", "default") if isinstance(output, dict) else "default"
     folder = run_dir / "data" / str(name)
     paths: list[Path] = []
-    for part in ("train", "rejected") if split == "all" else (split,):
+    for part in ("train", "rejected", "safety_review") if split == "all" else (split,):
         found = sorted(folder.glob(f"{part}-*.parquet"))
+        if not found and part == "safety_review" and split == "all":
+            continue  # written only when a run routed something there
         if not found:
             raise ConfigError(
                 f"{run_dir} has no {part} shards: expected {folder}/{part}-*.parquet."
