@@ -187,7 +187,9 @@ def export(
         Optional[Path],  # noqa: UP045 (typer reads the annotation at run time)
         typer.Option("--out", help="Output file (default: RUN_DIR/exports/FORMAT-SPLIT.*)."),
     ] = None,
-    split: Annotated[str, typer.Option(help="train (kept), rejected, safety_review or all.")] = "train",
+    split: Annotated[
+        str, typer.Option(help="train (kept), rejected, safety_review or all.")
+    ] = "train",
 ) -> None:
     """Write a run's dialogues in a reference dataset's format."""
     target = out_file or export_formats.default_out(format, run_dir, split)
