@@ -97,6 +97,8 @@ class Timed:
     seconds: float
     manifest: Manifest
     run_dir: Path
+    load: float
+    """The machine's 1-minute load average when the run ended (2 cores: above 2, others ran)."""
 
     @property
     def tokens_per_s(self) -> float:
@@ -109,7 +111,7 @@ def timed_run(plan: pipeline.Plan, backend: Backend, label: str) -> Timed:
     backends = {"client": backend, "counselor": backend}
     started = time.perf_counter()
     manifest = pipeline.run(plan, run_dir / "run", backends)
-    return Timed(time.perf_counter() - started, manifest, run_dir / "run")
+    return Timed(time.perf_counter() - started, manifest, run_dir / "run", os.getloadavg()[0])
 
 
 def dialogue_turns(run_dir: Path) -> dict[str, list[dict[str, Any]]]:

@@ -1,6 +1,6 @@
 """Async mode (no turn barriers) against lockstep mode on the real engine, side by side.
 
-    .venv/bin/python bench/modes.py [--dialogues 64] [--in-flight 64] [--repeat 1]
+    .venv/bin/python bench/modes.py [--dialogues 64] [--in-flight 64] [--repeat 1] [--kv-gib 2]
 
 One process holds both engines on the embedded model with the same settings (float32, eager,
 whole-prompt scheduling, prefix caching): the in-process `LLM` that lockstep mode builds and the
@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--dialogues", type=int, default=64)
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--kv-gib", type=int, default=2, help="KV cache on CPU (as shipped: 2)")
     args = parser.parse_args()
     n, in_flight = args.dialogues, args.in_flight
 
@@ -48,7 +49,7 @@ def main() -> None:
     from healme_synth.backends.vllm_async import AsyncVllmBackend
     from healme_synth.config import VllmModel
 
-    model = VllmModel(backend="vllm")
+    model = VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib)
     started = time.perf_counter()
     sync = VllmBackend(model)
     sync_start = time.perf_counter() - started
@@ -76,22 +77,29 @@ def main() -> None:
         timed = results[name]
         return sum(t.manifest.tokens.completion for t in timed) / sum(t.seconds for t in timed)
 
-    print(f"$ {COMMAND} --dialogues {n} --in-flight {in_flight} --repeat {args.repeat}")
+    print(
+        f"$ {COMMAND} --dialogues {n} --in-flight {in_flight} --repeat {args.repeat} "
+        f"--kv-gib {args.kv_gib}"
+    )
     print(f"load average at the end (1/5/15 min): {load()} on {os.cpu_count()} cores")
     print(
         f"embedded SmolLM2-135M, float32, 2 CPU cores; engine start: LLM {sync_start:.0f} s, "
-        f"AsyncLLM {async_start:.0f} s; {n} HealMe dialogues in one chunk, turns max_tokens "
-        f"{MAX_TOKENS}"
+        f"AsyncLLM {async_start:.0f} s; KV cache {args.kv_gib} GiB each; {n} HealMe dialogues "
+        f"in one chunk, turns max_tokens {MAX_TOKENS}"
     )
     print()
-    print("| run | generated tokens | seconds | tokens/s | cached / prompt, turns after 1st |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| run | generated tokens | seconds | tokens/s | cached / prompt, turns after 1st "
+        "| load at end |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for name in names:
         timed = results[name]
         cached, prompt = cache_rates(timed[0].run_dir)["turns after the first"]
         print(
             f"| {name} | {sum(t.manifest.tokens.completion for t in timed)} | "
-            f"{sum(t.seconds for t in timed):.1f} | {rate(name):.0f} | {cached / prompt:.1%} |"
+            f"{sum(t.seconds for t in timed):.1f} | {rate(name):.0f} | {cached / prompt:.1%} | "
+            f"{' '.join(f'{t.load:.1f}' for t in timed)} |"
         )
     print()
     print(

@@ -1,6 +1,6 @@
 """Generation throughput of the pipeline on the real engine, next to what the engine does alone.
 
-    .venv/bin/python bench/throughput.py [--dialogues 64] [--sequential 4]
+    .venv/bin/python bench/throughput.py [--dialogues 64] [--sequential 4] [--kv-gib 2]
 
 One process, one engine (the in-process `LLM` on the embedded model, the pipeline's lockstep
 mode), three measurements side by side, the prefix cache emptied before each:
@@ -12,7 +12,8 @@ mode), three measurements side by side, the prefix cache emptied before each:
    loop: pipeline tokens/s / one-at-a-time tokens/s (target >= 10x at 64 in flight). Same seeds,
    so (float32, batch-invariant) the same dialogues and token counts; checked and printed.
 4. prefix-cache hit rate of the pipeline's requests: cached / prompt tokens, on turns after the
-   first, with what full-block reuse of each role's previous request would allow at most.
+   first, next to what an ideal cache could serve (longest prefix shared with any earlier
+   request's prompt + reply; exact, and in vLLM's full blocks).
 """
 
 from __future__ import annotations
@@ -22,16 +23,11 @@ import os
 import time
 from typing import Any
 
-from common import (
-    MAX_TOKENS,
-    Call,
-    Recorder,
-    cache_rates,
-    dialogue_turns,
-    load,
-    timed_run,
-    workload,
-)
+from common import MAX_TOKENS, Call, Recorder, dialogue_turns, load, timed_run, workload
+
+from healme_synth.backends import ChatTurn
+from healme_synth.pipeline import Plan
+from healme_synth.roleplay import turn_seed
 
 COMMAND = ".venv/bin/python bench/throughput.py"
 
@@ -62,37 +58,50 @@ def flat_batch(llm: object, calls: list[Call]) -> tuple[float, int, int, int]:
     return seconds, tokens, prompt, cached
 
 
-def reusable(calls: list[Call], tokenizer: object, block: int) -> int:
-    """Prompt tokens a prefix cache could serve at most on turns after the first: full blocks of
-    the prefix each request shares with its role's previous request (prompt + reply) in the same
-    dialogue. Another dialogue's prefix (a shared system prompt) is not counted."""
+def reuse_bound(calls: list[Call], tokenizer: object) -> list[int]:
+    """Per request, the longest prompt prefix (in tokens) that an earlier request of the run had
+    as a prefix of its prompt + stored reply: what an ideal prefix cache (never evicting, no
+    block granularity) could serve. Round down to the block size for vLLM's full blocks."""
 
-    def ids(messages: list[dict[str, str]]) -> list[int]:
+    def ids(messages: list[ChatTurn]) -> list[int]:
         text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)  # type: ignore[attr-defined]
         out: list[int] = tokenizer.encode(text, add_special_tokens=False)  # type: ignore[attr-defined]
         return out
 
-    last: dict[tuple[str, str], list[int]] = {}
-    total = 0
+    seen: set[int] = set()  # hash chains of every prefix of every earlier sequence
+    out = []
     for c in calls:
-        key = (c.messages[0]["content"], c.params.role)  # system prompt: one per dialogue+role
-        now = ids(list(c.messages))  # type: ignore[arg-type]
-        before = last.get(key)
-        if before is not None:
-            shared = next(
-                (i for i, (a, b) in enumerate(zip(now, before, strict=False)) if a != b),
-                min(len(now), len(before)),
-            )
-            total += shared // block * block
-        reply = tokenizer.encode(c.completion.text, add_special_tokens=False)  # type: ignore[attr-defined]
-        last[key] = now + reply
-    return total
+        prompt = ids(list(c.messages))
+        h, match = 0, 0
+        for i, token in enumerate(prompt):
+            h = hash((h, token))
+            if h not in seen:
+                break
+            match = i + 1
+        out.append(match)
+        reply = tokenizer.encode(c.completion.text.strip(), add_special_tokens=False)  # type: ignore[attr-defined]
+        h = 0
+        for token in prompt + reply:
+            h = hash((h, token))
+            seen.add(h)
+    return out
+
+
+def turn_of(plan: Plan) -> dict[int, int]:
+    """Request seed -> turn index, for the run's dialogues (ids as pipeline.chunks makes them)."""
+    run_seed = plan.pipeline.config.run.seed
+    return {
+        turn_seed(run_seed, f"{i:06d}-{persona.id}", t, role): t
+        for i, persona in enumerate(plan.sample)
+        for t, role in enumerate(plan.protocol.turn_order())
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dialogues", type=int, default=64)
     parser.add_argument("--sequential", type=int, default=4)
+    parser.add_argument("--kv-gib", type=int, default=2, help="KV cache on CPU (as shipped: 2)")
     args = parser.parse_args()
     n, k = args.dialogues, args.sequential
 
@@ -100,7 +109,7 @@ def main() -> None:
     from healme_synth.config import VllmModel
 
     started = time.perf_counter()
-    backend = VllmBackend(VllmModel(backend="vllm"))
+    backend = VllmBackend(VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib))
     llm = backend.llm
     block = llm.llm_engine.vllm_config.cache_config.block_size
     start_s = time.perf_counter() - started
@@ -108,11 +117,13 @@ def main() -> None:
 
     llm.reset_prefix_cache()
     rec = Recorder(backend)
-    piped = timed_run(workload(n, n), rec, "pipeline")
+    plan = workload(n, n)
+    piped = timed_run(plan, rec, "pipeline")
 
     llm.reset_prefix_cache()
     flat_s, flat_tokens, flat_prompt, flat_cached = flat_batch(llm, rec.calls)
     flat_requests = sum(c.completion.completion_tokens > 0 for c in rec.calls)
+    flat_load = os.getloadavg()[0]
 
     llm.reset_prefix_cache()
     one_plan = workload(n, 1)
@@ -122,26 +133,33 @@ def main() -> None:
     # 1. pipeline vs flat batch
     piped_tokens = piped.manifest.tokens.completion
     requests = len(rec.calls)
-    print(f"$ {COMMAND} --dialogues {n} --sequential {k}")
+    print(f"$ {COMMAND} --dialogues {n} --sequential {k} --kv-gib {args.kv_gib}")
     print(f"load average at the end (1/5/15 min): {load()} on {os.cpu_count()} cores")
     print(
         f"engine: LLM (in-process), embedded SmolLM2-135M, float32, 2 CPU cores; "
-        f"start {start_s:.0f} s; KV block {block} tokens; turns max_tokens {MAX_TOKENS}"
+        f"start {start_s:.0f} s; KV cache {args.kv_gib} GiB in blocks of {block} tokens; "
+        f"turns max_tokens {MAX_TOKENS}"
     )
     print()
-    print("| run | requests | prompt tokens | generated tokens | seconds | tokens/s |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print(
+        "| run | requests | prompt tokens | cached | generated tokens | seconds | tokens/s "
+        "| load at end |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     print(
         f"| pipeline, {n} dialogues, lockstep | {requests} | {piped.manifest.tokens.prompt} | "
-        f"{piped_tokens} | {piped.seconds:.1f} | {piped.tokens_per_s:.0f} |"
+        f"{piped.manifest.tokens.cached} | {piped_tokens} | {piped.seconds:.1f} | "
+        f"{piped.tokens_per_s:.0f} | {piped.load:.1f} |"
     )
     print(
-        f"| flat batch, same requests and lengths | {flat_requests} | "
-        f"{flat_prompt} | {flat_tokens} | {flat_s:.1f} | {flat_tokens / flat_s:.0f} |"
+        f"| flat batch, same requests and lengths | {flat_requests} | {flat_prompt} | "
+        f"{flat_cached} | {flat_tokens} | {flat_s:.1f} | {flat_tokens / flat_s:.0f} | "
+        f"{flat_load:.1f} |"
     )
     print(
         f"| one dialogue at a time, first {k} | {6 * k} | {one.manifest.tokens.prompt} | "
-        f"{one.manifest.tokens.completion} | {one.seconds:.1f} | {one.tokens_per_s:.0f} |"
+        f"{one.manifest.tokens.cached} | {one.manifest.tokens.completion} | "
+        f"{one.seconds:.1f} | {one.tokens_per_s:.0f} | {one.load:.1f} |"
     )
     print()
     ratio1 = piped.tokens_per_s / (flat_tokens / flat_s)
@@ -157,22 +175,26 @@ def main() -> None:
     identical = sum(text(alone[i]) == text(same[i]) for i in alone)
     print(f"   one-at-a-time dialogues identical to the batched ones: {identical} of {len(alone)}")
 
-    # 4. prefix cache
-    rates = cache_rates(piped.run_dir)
-    cached, prompt = rates["turns after the first"]
-    later_prompt = rates["roles' later"][1]
-    bound = reusable(rec.calls, backend.tokenizer, block)
+    # 4. prefix cache, on the pipeline's requests at turns after the first
+    turns = turn_of(plan)
+    later = [(i, c) for i, c in enumerate(rec.calls) if turns[c.params.seed] > 0]
+    first = [c for c in rec.calls if turns[c.params.seed] == 0]
+    prompt = sum(c.completion.prompt_tokens for _, c in later)
+    cached = sum(c.completion.cached_tokens for _, c in later)
+    bound = reuse_bound(rec.calls, backend.tokenizer)
     print(
         f"4. prefix-cache hit rate, turns after the first: {cached / prompt:.1%} "
         f"({cached} of {prompt} prompt tokens)"
     )
-    for key in ("first turn", "roles' later"):
-        c, t = rates[key]
-        print(f"   {key}: {c / t:.1%} ({c} of {t})")
+    ideal = ", ".join(
+        f"{sum(bound[i] // b * b for i, _ in later) / prompt:.1%} in blocks of {b}"
+        for b in sorted({1, 32, block})
+    )
+    print(f"   an ideal cache (no eviction) could serve: {ideal}")
     print(
-        f"   at most from full blocks shared with the role's previous request: "
-        f"{bound / later_prompt:.1%} of the roles' later prompt tokens; "
-        f"flat batch: {flat_cached / flat_prompt:.1%} cached"
+        f"   first turns: {sum(c.completion.cached_tokens for c in first)} of "
+        f"{sum(c.completion.prompt_tokens for c in first)} cached; "
+        f"flat batch: {flat_cached / flat_prompt:.1%} of its prompt tokens cached"
     )
 
 
