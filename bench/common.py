@@ -5,12 +5,15 @@ and timed runs of the real pipeline."""
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import yaml
 
 from healme_synth import pipeline
 from healme_synth.backends import Backend, ChatTurn, Completion, GenParams
@@ -18,9 +21,9 @@ from healme_synth.config import Pipeline, PipelineConfig
 from healme_synth.records import Manifest
 
 ROOT = Path(__file__).resolve().parents[1]
+T = TypeVar("T")
 SEED = 20261121
-MAX_TOKENS = 64
-"""Short turns keep each benchmark to a few minutes on 2 cores (64 dialogues x 6 turns)."""
+SHIPPED = ROOT / "pipelines" / "healme.yaml"
 
 
 def workload(
@@ -30,9 +33,16 @@ def workload(
     in_flight: int = 64,
     name: str = "bench",
     seed: int = SEED,
+    max_tokens: int | None = None,
 ) -> pipeline.Plan:
-    """pipelines/healme.yaml's roles with short turns, no judges and no uptake reader."""
-    role = {"model": "default", "top_p": 0.95, "max_tokens": MAX_TOKENS, "stop": ["\n\n"]}
+    """pipelines/healme.yaml's counselor and client as shipped (sampling, stops, turn lengths;
+    `max_tokens` caps the turns), with no judges, uptake reader or safety probes: the
+    benchmarks measure dialogue generation."""
+    shipped = yaml.safe_load(SHIPPED.read_text())["roles"]
+    roles = {role: dict(shipped[role]) for role in ("counselor", "client")}
+    for section in roles.values():
+        if max_tokens is not None:
+            section["max_tokens"] = min(section["max_tokens"], max_tokens)
     config = {
         "run": {
             "name": name,
@@ -45,20 +55,12 @@ def workload(
         "protocol": "healme",
         "prompts_dir": str(ROOT / "prompts"),
         "models": {"default": {"backend": "vllm"}},
-        "roles": {
-            "counselor": {**role, "temperature": 0.7, "repetition_penalty": 1.1},
-            "client": {**role, "temperature": 0.8, "repetition_penalty": 1.1},
-        },
+        "roles": roles,
         "judges": {},
         "measure_reframe_uptake": False,
     }
     cfg = PipelineConfig.model_validate(config)
     return pipeline.plan(Pipeline(path=ROOT / "pipelines" / "bench.yaml", config=cfg))
-
-
-def load() -> str:
-    """Other work on the machine skews every number here: print it next to them."""
-    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 @dataclass
@@ -97,12 +99,15 @@ class Timed:
     seconds: float
     manifest: Manifest
     run_dir: Path
-    load: float
-    """The machine's 1-minute load average when the run ended (2 cores: above 2, others ran)."""
 
     @property
     def tokens_per_s(self) -> float:
         return self.manifest.tokens.completion / self.seconds
+
+
+def turn_lengths(plan: pipeline.Plan) -> str:
+    roles = plan.roles()
+    return " / ".join(f"{r} {roles[r].max_tokens}" for r in ("counselor", "client"))
 
 
 def timed_run(plan: pipeline.Plan, backend: Backend, label: str) -> Timed:
@@ -111,7 +116,7 @@ def timed_run(plan: pipeline.Plan, backend: Backend, label: str) -> Timed:
     backends = {"client": backend, "counselor": backend}
     started = time.perf_counter()
     manifest = pipeline.run(plan, run_dir / "run", backends)
-    return Timed(time.perf_counter() - started, manifest, run_dir / "run", os.getloadavg()[0])
+    return Timed(time.perf_counter() - started, manifest, run_dir / "run")
 
 
 def dialogue_turns(run_dir: Path) -> dict[str, list[dict[str, Any]]]:
@@ -140,3 +145,94 @@ def cache_rates(run_dir: Path) -> dict[str, tuple[int, int]]:
                 rates[key][0] += t["cached_tokens"]
                 rates[key][1] += t["prompt_tokens"]
     return {k: (v[0], v[1]) for k, v in rates.items()}
+
+
+def _machine() -> tuple[int, int]:
+    """(busy, total) CPU jiffies of the whole machine since boot."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    total = sum(fields[:8])  # guest time is already in user
+    return total - idle, total
+
+
+def _ours() -> int:
+    """CPU jiffies used so far by this process and every live process below it (an engine core
+    or worker runs as a child)."""
+    parents: dict[int, int] = {}
+    used: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        used[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+    mine = {os.getpid()}
+    grew = True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in mine} - mine
+        grew = bool(more)
+        mine |= more
+    return sum(used.get(pid, 0) for pid in mine)
+
+
+@dataclass
+class Others:
+    """How much of the machine other processes used while a measurement ran: the other agents and
+    test runs on this shared 2-core machine slow an engine far more than their share (its two
+    compute threads wait for each other), so a contended measurement is repeated."""
+
+    busy: int = 0
+    ours: int = 0
+    total: int = 0
+
+    def __enter__(self) -> Others:
+        self.busy, self.total = _machine()
+        self.ours = _ours()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        busy, total = _machine()
+        ours = _ours()
+        self.busy, self.ours, self.total = busy - self.busy, ours - self.ours, total - self.total
+
+    @property
+    def share(self) -> float:
+        """Others' CPU time / the machine's CPU time during the measurement."""
+        return max(0, self.busy - self.ours) / max(1, self.total)
+
+
+LIMIT = 0.05
+"""A measurement during which other processes used more than this share of the machine is
+repeated (up to TRIES times, after waiting for a quiet machine); the share is always printed."""
+TRIES = 4
+
+
+def wait_quiet(seconds: float = 5.0, limit: float = LIMIT) -> None:
+    """Until other processes use at most `limit` of the machine over `seconds`."""
+    while True:
+        with Others() as others:
+            time.sleep(seconds)
+        if others.share <= limit:
+            return
+
+
+def uncontended(measure: Callable[[], T], label: str) -> tuple[T, float]:
+    """measure() on a quiet machine; repeated while others used more than LIMIT of it. Returns
+    the result and the others' share of its (last) try."""
+    for attempt in range(1, TRIES + 1):
+        wait_quiet()
+        with Others() as others:
+            result = measure()
+        if others.share <= LIMIT or attempt == TRIES:
+            return result, others.share
+        print(
+            f"[{label}: other processes used {others.share:.0%} of the machine; measuring again]",
+            file=sys.stderr,
+            flush=True,
+        )
+    raise AssertionError("unreachable")

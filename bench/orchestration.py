@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -21,6 +20,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+
+from common import Others, wait_quiet
 
 from healme_synth.backends import ChatTurn, Completion, GenParams
 
@@ -66,7 +67,8 @@ def child(size: int, mode: str) -> None:
     plan = pipeline.plan(Pipeline(path=ROOT / "pipelines" / "scripted.yaml", config=cfg))
     backend = Stopwatch()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    with tempfile.TemporaryDirectory() as tmp:
+    wait_quiet()
+    with tempfile.TemporaryDirectory() as tmp, Others() as others:
         started = time.perf_counter()
         manifest = pipeline.run(plan, Path(tmp) / "run", {r: backend for r in plan.roles()})
         seconds = time.perf_counter() - started
@@ -82,6 +84,7 @@ def child(size: int, mode: str) -> None:
                 "dialogues": manifest.counts.dialogues,
                 "kept": manifest.counts.kept,
                 "shard_mb": shards / 2**20,
+                "others": others.share,
             }
         )
     )
@@ -108,20 +111,18 @@ def main() -> None:
             rows.append((mode, size, json.loads(done.stdout.strip().splitlines()[-1])))
     print(f"$ {COMMAND} --sizes {' '.join(map(str, args.sizes))} --modes {' '.join(args.modes)}")
     print("scripted backend, pipelines/scripted.yaml (3 judges + uptake), dedup off, batch 64")
-    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"load average at the end (1/5/15 min): {load} on {os.cpu_count()} cores")
     print()
     print(
         "| mode | dialogues | kept | seconds | s per 1,000 | outside the backend | "
-        "RSS before run | peak RSS | shards |"
+        "RSS before run | peak RSS | shards | others' CPU |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for mode, size, r in rows:
         outside = 1 - r["backend_seconds"] / r["seconds"]
         print(
             f"| {mode} | {r['dialogues']} | {r['kept']} | {r['seconds']:.1f} | "
             f"{r['seconds'] / size * 1000:.2f} | {outside:.0%} | {r['rss_before_mb']:.0f} MB | "
-            f"{r['rss_peak_mb']:.0f} MB | {r['shard_mb']:.1f} MB |"
+            f"{r['rss_peak_mb']:.0f} MB | {r['shard_mb']:.1f} MB | {r['others']:.0%} |"
         )
     print()
     for mode in args.modes:

@@ -173,10 +173,7 @@ def run(
             ray_gpus=ray_gpus,
         )
     summary(manifest, run_dir)
-    failed = failed_paragraph(manifest, cfg.run.max_failed_share)
-    if failed is not None:  # not a user mistake (exit 2): the run is written, but not whole
-        err.print(failed, markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+    exit_if_failed(manifest.counts, manifest.failures, cfg.run.max_failed_share, "generate")
 
 
 @app.command()
@@ -245,6 +242,7 @@ def judge_dialogues(
             + "; ".join(errors)
             + "."
         )
+    exit_if_failed(counts, report.failures, plan.pipeline.config.run.max_failed_share, "judge")
 
 
 seeds_app = typer.Typer(help="Persona seeds from other datasets.", no_args_is_help=True)
@@ -329,19 +327,24 @@ def _share(x: float | None) -> str:
     return "-" if x is None else f"{x:.0%}"
 
 
-def failed_paragraph(m: Manifest, limit: float) -> str | None:
-    """How many dialogues failed to generate and why, when more than `limit` of them did."""
-    failed = m.counts.by_reason.get("generation_failed", 0)
-    if not failed or failed <= limit * m.counts.dialogues:
-        return None
-    errors = "; ".join(f"{n} x {error}" for error, n in list(m.failures.items())[:3])
-    more = f" (and {len(m.failures) - 3} other errors)" if len(m.failures) > 3 else ""
-    return (
-        f"error: {failed} of {m.counts.dialogues} dialogues failed to generate "
-        f"({failed / m.counts.dialogues:.0%}, above run.max_failed_share {limit:.0%}): "
+def exit_if_failed(counts: Counts, failures: dict[str, int], limit: float, what: str) -> None:
+    """Exit 1 when more than `limit` of the dialogues failed to `what` (generate or judge): not a
+    user mistake (that is exit 2), and everything is written, but the output is not whole."""
+    failed = counts.by_reason.get("generation_failed", 0)
+    if not failed or failed <= limit * counts.dialogues:
+        return
+    errors = "; ".join(f"{n} x {error}" for error, n in list(failures.items())[:3])
+    more = f" (and {len(failures) - 3} other errors)" if len(failures) > 3 else ""
+    err.print(
+        f"error: {failed} of {counts.dialogues} dialogues failed to {what} "
+        f"({failed / counts.dialogues:.0%}, above run.max_failed_share {limit:.0%}): "
         f"{errors}{more}. Everything was written; the failed dialogues are in the rejected "
-        "split as generation_failed, with their errors."
+        "split as generation_failed, with their errors.",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
+    raise typer.Exit(1)
 
 
 def safety_summary(m: Manifest) -> None:

@@ -298,6 +298,12 @@ class Totals:
     """Dialogues that failed to generate, by error (the reason detail without where it was)."""
 
 
+def failure_errors(d: Dialogue) -> set[str]:
+    """The errors that failed a dialogue's generation, without where they happened (the same
+    server error on any turn counts once)."""
+    return {r.detail.split(": ", 1)[-1] for r in d.reasons if r.name == "generation_failed"}
+
+
 def chunks(p: Plan, models: dict[str, str]) -> Iterator[list[Dialogue]]:
     """The run's dialogues, batch_size at a time; ids are stable: sample index + persona id."""
     size = p.pipeline.config.run.batch_size
@@ -497,9 +503,7 @@ def run(
             if d.kept:
                 totals.kept_dialogues.append(d.model_copy(update={"messages": []}))
             totals.reasons.update({r.name for r in d.reasons})
-            totals.failures.update(
-                {r.detail.split(": ", 1)[-1] for r in d.reasons if r.name == "generation_failed"}
-            )
+            totals.failures.update(failure_errors(d))
             for m in d.messages:
                 _add(
                     totals.tokens,
@@ -678,7 +682,7 @@ def rejudge(
     data = out_dir / "data" / cfg.output.config_name
     train = ShardWriter(data, "train", cfg.output.rows_per_shard)
     rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
-    tokens, verdicts, reasons = Tokens(), [], Counter[str]()
+    tokens, verdicts, reasons, failures = Tokens(), [], Counter[str](), Counter[str]()
     for start in range(0, len(dialogues), cfg.run.batch_size):
         chunk = dialogues[start : start + cfg.run.batch_size]
         for d in chunk:
@@ -689,6 +693,7 @@ def rejudge(
             d.reasons += judge.gate(d, p.judges)  # after any generation_failed of the judge
             (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
             reasons.update({r.name for r in d.reasons})
+            failures.update(failure_errors(d))
             verdicts += d.verdicts
     train.close()
     rejected.close()
@@ -702,6 +707,7 @@ def rejudge(
         ),
         judges=[judge.summarize(j, verdicts, models) for j in p.judges],
         tokens=tokens,
+        failures=dict(failures.most_common()),
     )
     text = json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False)
     atomic_write(out_dir / "summary.json", (text + "\n").encode())

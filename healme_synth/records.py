@@ -352,6 +352,8 @@ class JudgeReport(Record):
     counts: Counts
     judges: list[JudgeSummary]
     tokens: Tokens
+    failures: dict[str, int] = Field(default_factory=dict)
+    """Dialogues whose judge requests still failed after their retries, counted by error."""
 
 
 class Manifest(Record):

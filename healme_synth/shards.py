@@ -480,9 +480,7 @@ def write_card(run_dir: Path, manifest: Manifest, config_name: str) -> None:
                 f", of which {routed} unsafe or unverified are in split `{SAFETY_SPLIT}` instead."
             )
         if any(Path(s).name.startswith(f"{SAFETY_SPLIT}-") for s in manifest.shards):
-            review = (
-                f"\n  - split: {SAFETY_SPLIT}\n    path: data/{config_name}/{SAFETY_SPLIT}-*"
-            )
+            review = f"\n  - split: {SAFETY_SPLIT}\n    path: data/{config_name}/{SAFETY_SPLIT}-*"
         judge_models = [m for r, m in manifest.models.items() if r.startswith("judge")]
         safety_text = safety_report.card_section(manifest.safety, judge_models)
     models = ", ".join(f"{role}: `{model}`" for role, model in manifest.models.items())

@@ -502,6 +502,40 @@ def test_a_share_within_max_failed_share_exits_0(tmp_path: Path) -> None:
     assert manifest["counts"]["by_reason"]["generation_failed"] == 1
 
 
+@pytest.mark.parametrize(("max_failed_share", "code"), [(0.05, 1), (0.25, 0)])
+def test_judge_exits_1_when_more_than_the_share_could_not_be_judged(
+    tmp_path: Path, max_failed_share: float, code: int
+) -> None:
+    scripted = {"counselor": "script", "client": "script", "judge": "script"}
+    config = openai_config("http://placeholder/v1", scripted, max_failed_share=max_failed_share)
+    pipeline.run(pipeline.plan(load_pipeline(write(tmp_path, config))), tmp_path / "run")
+    [first] = [r for r in rows(tmp_path / "run") if r["id"].startswith("000000-")]
+    # The first dialogue's opening turn is in each of its judge requests, and in no other.
+    with FaultServer(Faults(poison=first["turns"][0]["content"])) as server:
+        config["models"]["server"]["base_url"] = server.base_url
+        config["roles"]["judge"]["model"] = "server"
+        path = write(tmp_path, config)
+        done = run_cli(
+            "judge", tmp_path / "run", "--out", tmp_path / "judged", "--pipeline", path, env={}
+        )
+    assert done.returncode == code, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    message = (
+        "error: 1 of 4 dialogues failed to judge (25%, above run.max_failed_share 5%): 1 x HTTP "
+        "500: injected: this request always fails (after 3 attempts). Everything was written"
+    )
+    assert (message in " ".join(done.stderr.split())) == (code == 1)
+    summary = json.loads((tmp_path / "judged" / "summary.json").read_text())
+    assert summary["counts"]["dialogues"] == 4
+    assert summary["counts"]["by_reason"]["generation_failed"] == 1
+    assert summary["failures"] == {
+        "HTTP 500: injected: this request always fails (after 3 attempts)": 1
+    }
+    [failed] = [r for r in rows(tmp_path / "judged") if "generation_failed" in r["reasons"]]
+    assert failed["id"] == first["id"]
+    assert failed["reason_details"][0].startswith("judges.ctrs: HTTP 500")
+
+
 def test_an_unreachable_base_url_exits_2_with_one_paragraph(tmp_path: Path) -> None:
     url = f"http://127.0.0.1:{free_port()}/v1"
     config = openai_config(url)

@@ -174,6 +174,5 @@ def roles_in_use(config: PipelineConfig, only: Collection[str] | None = None) ->
     return {
         role: section.model
         for role, section in config.roles.sections().items()
-        if not (role.startswith("judge") and role not in judging)
-        and (only is None or role in only)
+        if not (role.startswith("judge") and role not in judging) and (only is None or role in only)
     }
