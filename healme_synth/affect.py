@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING, Any
 
+from healme_synth.means import Means
 from healme_synth.records import AffectSummary, Dialogue, Reason, Verdict
 
 if TYPE_CHECKING:
@@ -75,15 +76,20 @@ def gate(v: Verdict, spec: JudgeSection, where: str) -> list[Reason]:
     return reasons
 
 
-def summarize(verdicts: list[Verdict]) -> AffectSummary:
+def add(means: Means, v: Verdict) -> None:
+    """Fold one parsed PANAS verdict into a judge's running means."""
+    pos, neg = v.scores["positive_delta"], v.scores["negative_delta"]
+    means.add("affect positive_delta", pos)
+    means.add("affect negative_delta", neg)
+    means.add("affect negative_fell", float(neg < 0))
+    means.add("affect positive_rose", float(pos > 0))
+
+
+def summary(means: Means) -> AffectSummary:
     """Over parsed PANAS verdicts only: mean changes and the share of dialogues that improved."""
-    if not verdicts:
-        return AffectSummary()
-    pos = [v.scores["positive_delta"] for v in verdicts]
-    neg = [v.scores["negative_delta"] for v in verdicts]
     return AffectSummary(
-        positive_delta=round(statistics.fmean(pos), 4),
-        negative_delta=round(statistics.fmean(neg), 4),
-        negative_fell=round(sum(d < 0 for d in neg) / len(neg), 4),
-        positive_rose=round(sum(d > 0 for d in pos) / len(pos), 4),
+        positive_delta=means.mean("affect positive_delta"),
+        negative_delta=means.mean("affect negative_delta"),
+        negative_fell=means.mean("affect negative_fell"),
+        positive_rose=means.mean("affect positive_rose"),
     )

@@ -14,7 +14,7 @@ import functools
 import json
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ from healme_synth import affect
 from healme_synth.backends import Backend, ChatTurn, Completion, GenParams, failure, usage
 from healme_synth.config import JudgeSection, RoleSection
 from healme_synth.errors import ConfigError
+from healme_synth.means import Means
 from healme_synth.prompts import Prompts
 from healme_synth.records import (
     Dialogue,
@@ -353,36 +354,65 @@ def gate_verdict(v: Verdict, j: Judge) -> list[Reason]:
     return reasons
 
 
+@dataclass
+class Tally:
+    """One judge's run summary, folded in verdict by verdict (the same memory for any run)."""
+
+    judge: Judge
+    judged: int = 0
+    missing: int = 0
+    replies: int = 0
+    replies_missing: int = 0
+    means: Means = field(default_factory=Means)
+    """Over parsed verdicts only: missing verdicts are counted, not averaged in."""
+
+    def add(self, v: Verdict) -> None:
+        if v.judge != self.judge.name:
+            return
+        self.judged += 1
+        self.replies += v.parsed + v.missing
+        self.replies_missing += v.missing
+        if not v.parsed:
+            self.missing += 1
+            return
+        self.means.add("mean", v.mean)
+        self.means.add("spread", v.spread)
+        for k in self.keys():
+            self.means.add(f"score {k}", v.scores.get(k))
+            self.means.add(f"spread {k}", v.spreads.get(k))
+        if self.judge.rubric.kind == "affect":
+            affect.add(self.means, v)
+
+    def keys(self) -> tuple[str, ...]:
+        return affect.KEYS if self.judge.rubric.kind == "affect" else self.judge.items
+
+    def summary(self, models: dict[str, str]) -> JudgeSummary:
+        j, m = self.judge, self.means
+        return JudgeSummary(
+            judge=j.name,
+            rubric=j.rubric.name,
+            models={role: models[role] for role in j.spec.roles if role in models},
+            samples=j.spec.samples,
+            judged=self.judged,
+            missing=self.missing,
+            replies=self.replies,
+            replies_missing=self.replies_missing,
+            mean=m.mean("mean"),
+            spread=m.mean("spread"),
+            items={
+                k: ItemSummary(mean=m.mean(f"score {k}"), spread=m.mean(f"spread {k}"))
+                for k in self.keys()
+            },
+            affect=affect.summary(m) if j.rubric.kind == "affect" else None,
+        )
+
+
 def summarize(j: Judge, verdicts: list[Verdict], models: dict[str, str]) -> JudgeSummary:
     """Means over the dialogues with a verdict; missing verdicts are counted, not averaged in."""
-    mine = [v for v in verdicts if v.judge == j.name]
-    ok = [v for v in mine if v.parsed]
-    keys = affect.KEYS if j.rubric.kind == "affect" else j.items
-    return JudgeSummary(
-        judge=j.name,
-        rubric=j.rubric.name,
-        models={role: models[role] for role in j.spec.roles if role in models},
-        samples=j.spec.samples,
-        judged=len(mine),
-        missing=len(mine) - len(ok),
-        replies=sum(v.parsed + v.missing for v in mine),
-        replies_missing=sum(v.missing for v in mine),
-        mean=_mean([v.mean for v in ok]),
-        spread=_mean([v.spread for v in ok]),
-        items={
-            k: ItemSummary(
-                mean=_mean([v.scores.get(k) for v in ok]),
-                spread=_mean([v.spreads.get(k) for v in ok]),
-            )
-            for k in keys
-        },
-        affect=affect.summarize(ok) if j.rubric.kind == "affect" else None,
-    )
-
-
-def _mean(values: Sequence[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return _round(statistics.fmean(present)) if present else None
+    tally = Tally(j)
+    for v in verdicts:
+        tally.add(v)
+    return tally.summary(models)
 
 
 def _round(x: float) -> float:

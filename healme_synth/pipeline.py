@@ -59,7 +59,6 @@ from healme_synth.records import (
     Message,
     Persona,
     Tokens,
-    Verdict,
 )
 from healme_synth.seeds import load_personas, sample_personas
 from healme_synth.shards import ShardWriter, atomic_write, to_row, write_card, write_manifest
@@ -289,11 +288,14 @@ class Progress:
 class Totals:
     reasons: Counter[str] = field(default_factory=Counter)
     tokens: Tokens = field(default_factory=Tokens)
-    verdicts: list[Verdict] = field(default_factory=list)
+    judges: list[judge.Tally] = field(default_factory=list)
+    reframe_uptake: uptake.Tally = field(default_factory=uptake.Tally)
     dialogues: int = 0
     kept: int = 0
-    kept_dialogues: list[Dialogue] = field(default_factory=list)
-    """Kept dialogues without their messages: what the uptake and distribution summaries read."""
+    kept_personas: list[Persona] = field(default_factory=list)
+    """The plan's own persona objects, not the dialogues' copies (an expanded intake form is
+    the only change a run makes, and no sampler attribute), for the distribution report: the
+    run's totals stay the same size however many dialogues it has."""
     failures: Counter[str] = field(default_factory=Counter)
     """Dialogues that failed to generate, by error (the reason detail without where it was)."""
 
@@ -463,7 +465,7 @@ def run(
     rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
     review = ShardWriter(data, safety.SPLIT, cfg.output.rows_per_shard)
     tally = safety_report.Tally(p.safety_stage) if p.safety_stage is not None else None
-    totals = Totals()
+    totals = Totals(judges=[judge.Tally(j) for j in p.judges])
     dedup = cfg.dedup
     from healme_synth.dedup import NearDuplicates
 
@@ -492,7 +494,7 @@ def run(
             log.done("done", chunk, judge_tokens)
             log.close()
         _add(totals.tokens, judge_tokens)
-        for d in chunk:
+        for index, d in enumerate(chunk, start=k * size):
             # Rows already in a finished part of an earlier session are counted, not rewritten.
             split = review if safety.for_review(d) else train if d.kept else rejected
             split.add(to_row(d, training_system(p, d.persona)))
@@ -501,7 +503,8 @@ def run(
             totals.dialogues += 1
             totals.kept += d.kept
             if d.kept:
-                totals.kept_dialogues.append(d.model_copy(update={"messages": []}))
+                totals.reframe_uptake.add(d)
+                totals.kept_personas.append(p.sample[index])
             totals.reasons.update({r.name for r in d.reasons})
             totals.failures.update(failure_errors(d))
             for m in d.messages:
@@ -513,7 +516,9 @@ def run(
                         cached=m.cached_tokens,
                     ),
                 )
-            totals.verdicts += d.verdicts
+            for verdicts in totals.judges:
+                for v in d.verdicts:
+                    verdicts.add(v)
         if progress.on_dialogues is not None and not state.done:
             progress.on_dialogues(len(chunk))
     shards = train.close() + rejected.close()
@@ -534,18 +539,16 @@ def run(
             by_reason=dict(sorted(totals.reasons.items())),
         ),
         tokens=totals.tokens,
-        judges=[judge.summarize(j, totals.verdicts, models) for j in p.judges],
+        judges=[verdicts.summary(models) for verdicts in totals.judges],
         shards=[str(s.relative_to(run_dir)) for s in shards],
         seconds=round(seconds, 3),
         tokens_per_second=round(totals.tokens.completion / max(seconds, 1e-9), 1),
         cache_hit_rate=cache_hit_rate(totals.tokens),
         at_risk_held_back=p.at_risk_held_back,
-        uptake=uptake.summarize(totals.kept_dialogues)
+        uptake=totals.reframe_uptake.summary()
         if cfg.measure_reframe_uptake and "judge" in models
         else None,
-        distribution=sampler.distribution_report(
-            cfg.sampler, p.sample, [d.persona for d in totals.kept_dialogues]
-        )
+        distribution=sampler.distribution_report(cfg.sampler, p.sample, totals.kept_personas)
         if cfg.sampler is not None
         else None,
         failures=dict(totals.failures.most_common()),

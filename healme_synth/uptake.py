@@ -8,12 +8,12 @@ slow that down. A reply that does not parse leaves the turn unmeasured (None), a
 from __future__ import annotations
 
 import json
-import statistics
-from collections import defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from healme_synth.backends import Backend, ChatTurn, GenParams, usage
 from healme_synth.config import RoleSection
+from healme_synth.means import Means
 from healme_synth.prompts import Prompts
 from healme_synth.records import Dialogue, Tokens
 from healme_synth.roleplay import check_alternation, turn_seed
@@ -89,31 +89,34 @@ def measure(
     return usage(completions)
 
 
-def summarize(kept: list[Dialogue]) -> dict[str, Any]:
+@dataclass
+class Tally:
     """Mean turn (counted from 1) of the first accepted reframe over kept dialogues, overall, by
     attitude and by receptivity, and how many never accepted one (or were not measured): the
-    numbers a realism check reads."""
-    turns: list[int] = []
-    groups: dict[str, dict[str, list[int]]] = {
-        "attitude": defaultdict(list),
-        "receptivity": defaultdict(list),
-    }
-    for d in kept:
-        if d.first_reframe_turn is None:
-            continue
-        turn = d.first_reframe_turn + 1
-        turns.append(turn)
-        groups["attitude"][d.persona.attitude].append(turn)
-        if d.persona.receptivity is not None:
-            groups["receptivity"][str(d.persona.receptivity)].append(turn)
+    numbers a realism check reads. Folded in dialogue by dialogue (the same memory for any run)."""
 
-    def mean(values: list[int]) -> float | None:
-        return round(statistics.fmean(values), 2) if values else None
+    dialogues: int = 0
+    turns: Means = field(default_factory=Means)
 
-    return {
-        "dialogues": len(kept),
-        "never_or_unmeasured": len(kept) - len(turns),
-        "mean_turn": mean(turns),
-        "by_attitude": {k: mean(v) for k, v in sorted(groups["attitude"].items())},
-        "by_receptivity": {k: mean(v) for k, v in sorted(groups["receptivity"].items())},
-    }
+    def add(self, kept: Dialogue) -> None:
+        self.dialogues += 1
+        if kept.first_reframe_turn is None:
+            return
+        turn = kept.first_reframe_turn + 1
+        self.turns.add("all", turn)
+        self.turns.add(f"attitude {kept.persona.attitude}", turn)
+        if kept.persona.receptivity is not None:
+            self.turns.add(f"receptivity {kept.persona.receptivity}", turn)
+
+    def summary(self) -> dict[str, Any]:
+        def by(group: str) -> dict[str, float | None]:
+            keys = sorted(k for k in self.turns.counts if k.startswith(f"{group} "))
+            return {k.split(" ", 1)[1]: self.turns.mean(k, 2) for k in keys}
+
+        return {
+            "dialogues": self.dialogues,
+            "never_or_unmeasured": self.dialogues - self.turns.counts["all"],
+            "mean_turn": self.turns.mean("all", 2),
+            "by_attitude": by("attitude"),
+            "by_receptivity": by("receptivity"),
+        }
