@@ -26,6 +26,18 @@ SEED = 20261121
 SHIPPED = ROOT / "pipelines" / "healme.yaml"
 
 
+def engine_header(model: str | None, llm: Any) -> str:
+    """The model, its dtype and what it runs on, for the printed header."""
+    import torch
+
+    dtype = str(llm.llm_engine.vllm_config.model_config.dtype).removeprefix("torch.")
+    if torch.cuda.is_available():
+        device = f"{torch.cuda.device_count()} x {torch.cuda.get_device_name(0)}"
+    else:
+        device = f"{len(os.sched_getaffinity(0))} CPU cores"
+    return f"{model or 'embedded SmolLM2-135M'}, {dtype}, {device}"
+
+
 def workload(
     dialogues: int,
     batch_size: int,

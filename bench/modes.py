@@ -1,6 +1,7 @@
 """Async mode (no turn barriers) against lockstep mode on the real engine, side by side.
 
     .venv/bin/python bench/modes.py [--dialogues 64] [--in-flight 64] [--repeat 1] [--kv-gib 2]
+        [--model M]
 
 One process holds both engines on the embedded model with the same settings (float32, eager,
 whole-prompt scheduling, prefix caching): the in-process `LLM` that lockstep mode builds and the
@@ -28,6 +29,7 @@ from common import (
     Timed,
     cache_rates,
     dialogue_turns,
+    engine_header,
     timed_run,
     turn_lengths,
     uncontended,
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--kv-gib", type=int, default=2, help="KV cache on CPU (as shipped: 2)")
+    parser.add_argument("--model", help="a local model directory (default: the embedded one)")
     parser.add_argument(
         "--max-tokens", type=int, help="cap on turn length (default: as shipped, 240 / 200)"
     )
@@ -63,7 +66,8 @@ def main() -> None:
     from healme_synth.backends.vllm_async import AsyncVllmBackend
     from healme_synth.config import VllmModel
 
-    model = VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib)
+    chosen = {"model": args.model} if args.model else {}
+    model = VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib, **chosen)
     started = time.perf_counter()
     sync = VllmBackend(model)
     sync_start = time.perf_counter() - started
@@ -100,10 +104,13 @@ def main() -> None:
 
     print(
         f"$ {COMMAND} --dialogues {n} --in-flight {in_flight} --repeat {args.repeat} "
-        f"--kv-gib {args.kv_gib}" + (f" --max-tokens {args.max_tokens}" if args.max_tokens else "")
+        f"--kv-gib {args.kv_gib}"
+        + (f" --max-tokens {args.max_tokens}" if args.max_tokens else "")
+        + (f" --model {args.model}" if args.model else "")
     )
     print(
-        f"embedded SmolLM2-135M, float32, 2 CPU cores; engine start: LLM {sync_start:.0f} s, "
+        f"{engine_header(args.model, sync.llm)}; "
+        f"engine start: LLM {sync_start:.0f} s, "
         f"AsyncLLM {async_start:.0f} s; KV cache {args.kv_gib} GiB each; {n} HealMe dialogues "
         f"in one chunk, turns max_tokens {turn_lengths(workload(1, 1, max_tokens=args.max_tokens))}"
     )

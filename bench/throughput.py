@@ -1,6 +1,6 @@
 """Generation throughput of the pipeline on the real engine, next to what the engine does alone.
 
-    .venv/bin/python bench/throughput.py [--dialogues 64] [--sequential 4] [--kv-gib 2]
+    .venv/bin/python bench/throughput.py [--dialogues 64] [--sequential 4] [--kv-gib 2] [--model M]
 
 One process, one engine (the in-process `LLM` on the embedded model, the pipeline's lockstep
 mode), three measurements side by side, the prefix cache emptied before each:
@@ -31,6 +31,7 @@ from common import (
     Recorder,
     Timed,
     dialogue_turns,
+    engine_header,
     timed_run,
     turn_lengths,
     uncontended,
@@ -138,6 +139,7 @@ def main() -> None:
     parser.add_argument("--dialogues", type=int, default=64)
     parser.add_argument("--sequential", type=int, default=4)
     parser.add_argument("--kv-gib", type=int, default=2, help="KV cache on CPU (as shipped: 2)")
+    parser.add_argument("--model", help="a local model directory (default: the embedded one)")
     parser.add_argument(
         "--max-tokens", type=int, help="cap on turn length (default: as shipped, 240 / 200)"
     )
@@ -148,7 +150,9 @@ def main() -> None:
     from healme_synth.config import VllmModel
 
     started = time.perf_counter()
-    backend = VllmBackend(VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib))
+    chosen = {"model": args.model} if args.model else {}
+    model = VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib, **chosen)
+    backend = VllmBackend(model)
     llm = backend.llm
     block = llm.llm_engine.vllm_config.cache_config.block_size
     start_s = time.perf_counter() - started
@@ -182,9 +186,10 @@ def main() -> None:
     piped_tokens = piped.manifest.tokens.completion
     requests = len(rec.calls)
     capped = f" --max-tokens {cap}" if cap else ""
+    capped += f" --model {args.model}" if args.model else ""
     print(f"$ {COMMAND} --dialogues {n} --sequential {k} --kv-gib {args.kv_gib}{capped}")
     print(
-        f"engine: LLM (in-process), embedded SmolLM2-135M, float32, 2 CPU cores; "
+        f"engine: LLM (in-process), {engine_header(args.model, llm)}; "
         f"start {start_s:.0f} s; KV cache {args.kv_gib} GiB in blocks of {block} tokens; "
         f"turns max_tokens {turn_lengths(plan)}"
     )

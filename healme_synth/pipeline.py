@@ -293,9 +293,9 @@ class Totals:
     dialogues: int = 0
     kept: int = 0
     kept_personas: list[Persona] = field(default_factory=list)
-    """The plan's own persona objects, not the dialogues' copies (an expanded intake form is
-    the only change a run makes, and no sampler attribute), for the distribution report: the
-    run's totals stay the same size however many dialogues it has."""
+    """For the distribution report: references to the plan's own personas, not the dialogues'
+    copies (an expanded intake form, the only change a run makes, is no sampler attribute), so
+    a kept dialogue costs the run's totals one pointer."""
     failures: Counter[str] = field(default_factory=Counter)
     """Dialogues that failed to generate, by error (the reason detail without where it was)."""
 
