@@ -235,7 +235,9 @@ def wait_quiet(seconds: float = 5.0, limit: float = LIMIT) -> None:
 
 def uncontended(measure: Callable[[], T], label: str) -> tuple[T, float]:
     """measure() on a quiet machine; repeated while others used more than LIMIT of it. Returns
-    the result and the others' share of its (last) try."""
+    the result and the others' share of its (last) try. The machine is shared (other agents,
+    test runs), and an engine's compute threads wait for each other, so another busy process
+    slows a measurement far more than its own share."""
     for attempt in range(1, TRIES + 1):
         wait_quiet()
         with Others() as others:

@@ -13,10 +13,8 @@ the prefix cache emptied before each, in rotating order when repeated:
   the same engine as the async run.
 Ratio 3 is async tokens/s / lockstep tokens/s. Same seeds, so the dialogues should be the same
 in all three (float32 on CPU is batch-invariant); the count is printed.
-This machine is shared (other agents, test runs): an engine's two compute threads wait for each
-other, so another busy process slows it far more than its share. Each measurement therefore
-waits for a quiet machine and is repeated (up to 4 times) when other processes used more than
-5% of the CPU while it ran; the tables print that share.
+Each measurement waits for a quiet machine and is repeated when other processes were busy
+(`common.uncontended`); the tables print their share of the CPU.
 """
 
 from __future__ import annotations

@@ -14,10 +14,8 @@ mode), three measurements side by side, the prefix cache emptied before each:
 4. prefix-cache hit rate of the pipeline's requests: cached / prompt tokens, on turns after the
    first, next to what an ideal cache could serve (longest prefix shared with any earlier
    request's prompt + reply; exact, and in vLLM's full blocks).
-This machine is shared (other agents, test runs): an engine's two compute threads wait for each
-other, so another busy process slows it far more than its share. Each measurement therefore
-waits for a quiet machine and is repeated (up to 4 times) when other processes used more than
-5% of the CPU while it ran; the tables print that share.
+Each measurement waits for a quiet machine and is repeated when other processes were busy
+(`common.uncontended`); the tables print their share of the CPU.
 """
 
 from __future__ import annotations
