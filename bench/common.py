@@ -4,7 +4,9 @@ and timed runs of the real pipeline."""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -125,6 +127,7 @@ def turn_lengths(plan: pipeline.Plan) -> str:
 def timed_run(plan: pipeline.Plan, backend: Backend, label: str) -> Timed:
     """The whole pipeline (turns, filters, dedup, shards) on a fresh directory, wall-clocked."""
     run_dir = Path(tempfile.mkdtemp(prefix=f"bench-{label}-"))
+    atexit.register(shutil.rmtree, run_dir, ignore_errors=True)  # read back until the end
     backends = {"client": backend, "counselor": backend}
     started = time.perf_counter()
     manifest = pipeline.run(plan, run_dir / "run", backends)
