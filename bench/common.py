@@ -4,6 +4,7 @@ and timed runs of the real pipeline."""
 
 from __future__ import annotations
 
+import argparse
 import atexit
 import os
 import shutil
@@ -26,6 +27,30 @@ ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 SEED = 20261121
 SHIPPED = ROOT / "pipelines" / "healme.yaml"
+
+
+def engine_options(parser: argparse.ArgumentParser) -> None:
+    """The engine benchmarks' shared options."""
+    parser.add_argument("--kv-gib", type=int, default=2, help="KV cache on CPU (as shipped: 2)")
+    parser.add_argument("--model", help="a local model directory (default: the embedded one)")
+    parser.add_argument(
+        "--max-tokens", type=int, help="cap on turn length (default: as shipped, 240 / 200)"
+    )
+
+
+def engine_model(args: argparse.Namespace) -> Any:
+    """The model section those options describe."""
+    from healme_synth.config import VllmModel
+
+    chosen = {"model": args.model} if args.model else {}
+    return VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib, **chosen)
+
+
+def engine_flags(args: argparse.Namespace) -> str:
+    """Those options as given, for the printed command."""
+    flags = f" --kv-gib {args.kv_gib}"
+    flags += f" --max-tokens {args.max_tokens}" if args.max_tokens else ""
+    return flags + (f" --model {args.model}" if args.model else "")
 
 
 def engine_header(model: str | None, llm: Any) -> str:
@@ -54,8 +79,8 @@ def workload(
     benchmarks measure dialogue generation."""
     shipped = yaml.safe_load(SHIPPED.read_text())["roles"]
     roles = {role: dict(shipped[role]) for role in ("counselor", "client")}
-    for section in roles.values():
-        if max_tokens is not None:
+    if max_tokens is not None:
+        for section in roles.values():
             section["max_tokens"] = min(section["max_tokens"], max_tokens)
     config = {
         "run": {

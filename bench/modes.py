@@ -27,7 +27,10 @@ from common import (
     Timed,
     cache_rates,
     dialogue_turns,
+    engine_flags,
     engine_header,
+    engine_model,
+    engine_options,
     timed_run,
     turn_lengths,
     uncontended,
@@ -52,20 +55,14 @@ def main() -> None:
     parser.add_argument("--dialogues", type=int, default=64)
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument("--kv-gib", type=int, default=2, help="KV cache on CPU (as shipped: 2)")
-    parser.add_argument("--model", help="a local model directory (default: the embedded one)")
-    parser.add_argument(
-        "--max-tokens", type=int, help="cap on turn length (default: as shipped, 240 / 200)"
-    )
+    engine_options(parser)
     args = parser.parse_args()
     n, in_flight = args.dialogues, args.in_flight
 
     from healme_synth.backends.vllm import VllmBackend
     from healme_synth.backends.vllm_async import AsyncVllmBackend
-    from healme_synth.config import VllmModel
 
-    chosen = {"model": args.model} if args.model else {}
-    model = VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib, **chosen)
+    model = engine_model(args)
     started = time.perf_counter()
     sync = VllmBackend(model)
     sync_start = time.perf_counter() - started
@@ -101,16 +98,14 @@ def main() -> None:
         return sum(t.manifest.tokens.completion for t in timed) / sum(t.seconds for t in timed)
 
     print(
-        f"$ {COMMAND} --dialogues {n} --in-flight {in_flight} --repeat {args.repeat} "
-        f"--kv-gib {args.kv_gib}"
-        + (f" --max-tokens {args.max_tokens}" if args.max_tokens else "")
-        + (f" --model {args.model}" if args.model else "")
+        f"$ {COMMAND} --dialogues {n} --in-flight {in_flight} --repeat {args.repeat}"
+        f"{engine_flags(args)}"
     )
     print(
         f"{engine_header(args.model, sync.llm)}; "
         f"engine start: LLM {sync_start:.0f} s, "
         f"AsyncLLM {async_start:.0f} s; KV cache {args.kv_gib} GiB each; {n} HealMe dialogues "
-        f"in one chunk, turns max_tokens {turn_lengths(workload(1, 1, max_tokens=args.max_tokens))}"
+        f"in one chunk, turns max_tokens {turn_lengths(plan)}"
     )
     print()
     print(

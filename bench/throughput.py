@@ -29,7 +29,10 @@ from common import (
     Recorder,
     Timed,
     dialogue_turns,
+    engine_flags,
     engine_header,
+    engine_model,
+    engine_options,
     timed_run,
     turn_lengths,
     uncontended,
@@ -136,21 +139,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dialogues", type=int, default=64)
     parser.add_argument("--sequential", type=int, default=4)
-    parser.add_argument("--kv-gib", type=int, default=2, help="KV cache on CPU (as shipped: 2)")
-    parser.add_argument("--model", help="a local model directory (default: the embedded one)")
-    parser.add_argument(
-        "--max-tokens", type=int, help="cap on turn length (default: as shipped, 240 / 200)"
-    )
+    engine_options(parser)
     args = parser.parse_args()
     n, k, cap = args.dialogues, args.sequential, args.max_tokens
 
     from healme_synth.backends.vllm import VllmBackend
-    from healme_synth.config import VllmModel
 
     started = time.perf_counter()
-    chosen = {"model": args.model} if args.model else {}
-    model = VllmModel(backend="vllm", cpu_kv_cache_gib=args.kv_gib, **chosen)
-    backend = VllmBackend(model)
+    backend = VllmBackend(engine_model(args))
     llm = backend.llm
     block = llm.llm_engine.vllm_config.cache_config.block_size
     start_s = time.perf_counter() - started
@@ -183,9 +179,7 @@ def main() -> None:
     # 1. pipeline vs flat batch
     piped_tokens = piped.manifest.tokens.completion
     requests = len(rec.calls)
-    capped = f" --max-tokens {cap}" if cap else ""
-    capped += f" --model {args.model}" if args.model else ""
-    print(f"$ {COMMAND} --dialogues {n} --sequential {k} --kv-gib {args.kv_gib}{capped}")
+    print(f"$ {COMMAND} --dialogues {n} --sequential {k}{engine_flags(args)}")
     print(
         f"engine: LLM (in-process), {engine_header(args.model, llm)}; "
         f"start {start_s:.0f} s; KV cache {args.kv_gib} GiB in blocks of {block} tokens; "
