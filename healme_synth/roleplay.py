@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -38,21 +38,22 @@ def view(
     speaker: Role,
     system: str,
     opening: str | None = None,
-    note: str | None = None,
+    notes: Mapping[int, str] | None = None,
 ) -> list[ChatTurn]:
     """The chat the speaker answers next.
 
     `opening` is a first incoming line that exists only in this speaker's view (e.g. the greeting
-    the client answers when it opens); `note` is guidance appended to the latest incoming turn.
+    the client answers when it opens); `notes` is guidance appended to incoming turns, by their
+    index in the dialogue's messages: the note of this turn on the latest one, and the notes of
+    the speaker's earlier turns where it was given them.
     """
+    notes = notes or {}
     turns: list[ChatTurn] = [{"role": "system", "content": system}]
     if opening is not None:
         turns.append({"role": "user", "content": opening})
-    for m in dialogue.messages:
-        turns.append({"role": "assistant" if m.role == speaker else "user", "content": m.content})
-    if note:
-        last = turns[-1]
-        turns[-1] = {"role": last["role"], "content": f"{last['content']}\n\n{note}"}
+    for i, m in enumerate(dialogue.messages):
+        content = f"{m.content}\n\n{notes[i]}" if i in notes else m.content
+        turns.append({"role": "assistant" if m.role == speaker else "user", "content": content})
     check_alternation(turns)
     return turns
 
@@ -112,14 +113,39 @@ def request(
     opening = None
     if speaker == protocol.opener and opening_name:
         opening = prompts.render(opening_name, **prompt_context(persona, protocol), **hidden)
+    # Every earlier note stays where it was given, so each request begins with the speaker's
+    # previous request and reply, token for token: the engine's prefix cache (and a hosted API's
+    # prompt cache) then serves all but the newest turn. A note dropped from the history would
+    # change the prompt from that point on and force the speaker's own last reply to be recomputed.
+    asked = [
+        t
+        for t, m in enumerate(dialogue.messages)
+        if m.role == speaker and m.finish_reason != "probe"
+    ]
+    notes = {
+        t - 1: note
+        for t in [*asked, turn]
+        if (note := turn_note(dialogue, speaker, t, protocol, prompts, hidden))
+    }
+    return view(dialogue, speaker, system, opening, notes)
+
+
+def turn_note(
+    dialogue: Dialogue,
+    speaker: Role,
+    turn: int,
+    protocol: Protocol,
+    prompts: Prompts,
+    hidden: dict[str, Any],
+) -> str | None:
+    """The guidance the speaker is given with the turn it answers at `turn`: the protocol's turn
+    note, or the crisis guidance right after a probe."""
     note = None
     note_name = protocol.template(f"{speaker}_turn")  # type: ignore[arg-type]
-    if note_name and dialogue.messages:
-        note = (
-            prompts.render(note_name, **prompt_context(persona, protocol, turn), **hidden) or None
-        )
-    note = probes.counselor_note(dialogue, speaker, turn) or note  # crisis guidance after a probe
-    return view(dialogue, speaker, system, opening, note)
+    if note_name and turn > 0:
+        context = prompt_context(dialogue.persona, protocol, turn)
+        note = prompts.render(note_name, **context, **hidden) or None
+    return probes.counselor_note(dialogue, speaker, turn) or note
 
 
 def converse(

@@ -44,7 +44,7 @@ def test_counselor_view_maps_client_to_user_and_own_turns_to_assistant() -> None
 
 def test_client_view_starts_with_its_opening_and_gets_the_note_on_the_last_turn() -> None:
     d = dialogue("I failed.", "That sounds hard.")
-    assert view(d, "client", "SYS", opening="Hello.", note="(Answer.)") == [
+    assert view(d, "client", "SYS", opening="Hello.", notes={1: "(Answer.)"}) == [
         {"role": "system", "content": "SYS"},
         {"role": "user", "content": "Hello."},
         {"role": "assistant", "content": "I failed."},
@@ -150,7 +150,27 @@ def test_requests_keep_the_system_prompt_stable_across_turns() -> None:
     later = request(d, "counselor", 3, HEALME, PROMPTS)
     assert first[0] == later[0]
     assert later[-1]["content"].startswith("It is.\n\n(Your reply now, exchange 2 of 3")
-    assert later[1] == {"role": "user", "content": "I failed."}
+    # The note the counselor answered at turn 1 stays where it was given.
+    assert later[1] == first[1]
+    assert later[1]["content"].startswith("I failed.\n\n(Your reply now, exchange 1 of 3")
+
+
+@pytest.mark.parametrize("name", ["healme", "cactus", "sqpsych"])
+def test_each_request_begins_with_the_speakers_previous_request_and_reply(name: str) -> None:
+    """What makes multi-turn cheap: the prefix cache serves all but the newest turn."""
+    protocol = load_protocol(PROMPTS.root, name)
+    backend = ScriptedBackend()
+    d = dialogue(dialogue_id="p1").model_copy(update={"protocol": name})
+    converse([d], protocol, PROMPTS, {"client": backend, "counselor": backend}, ROLES)
+    for role in ("client", "counselor"):
+        asked = [messages for messages, params in backend.calls if params.role == role]
+        replies = [m.content for m in d.messages if m.role == role]
+        assert len(asked) == len(replies) >= 2
+        for before, reply, after in zip(asked, replies, asked[1:], strict=False):
+            assert after[: len(before)] == before
+            assert after[len(before)] == {"role": "assistant", "content": reply}
+            assert after[len(before) + 1]["role"] == "user"
+            assert len(after) == len(before) + 2
 
 
 def test_a_dialogue_gets_the_same_replies_alone_or_in_any_batch() -> None:
