@@ -102,6 +102,14 @@ def workload(
     return pipeline.plan(Pipeline(path=ROOT / "pipelines" / "bench.yaml", config=cfg))
 
 
+def fixed_prompts(n: int, length: int) -> list[dict[str, list[int]]]:
+    """n distinct token-id prompts of `length` tokens, sharing no prefix: decode measurements."""
+    return [
+        {"prompt_token_ids": [1000 + (i * 7919 + j) % 30000 for j in range(length)]}
+        for i in range(n)
+    ]
+
+
 @dataclass
 class Call:
     messages: list[ChatTurn]

@@ -15,25 +15,31 @@ import time
 from typing import Any
 
 import yaml
-from common import SHIPPED, engine_flags, engine_header, engine_model, engine_options, uncontended
+from common import (
+    SHIPPED,
+    engine_flags,
+    engine_header,
+    engine_model,
+    engine_options,
+    fixed_prompts,
+    uncontended,
+)
 
 COMMAND = ".venv/bin/python bench/decode.py"
 PROMPT, STEPS = 400, 32
 SHOWN = 6
 
 
-def profile(llm: Any, n: int, top_p: float) -> tuple[float, dict[str, float]]:
+def profile(
+    llm: Any, n: int, counselor: dict[str, Any], top_p: float
+) -> tuple[float, dict[str, float]]:
     """(ms per decode step, operator -> ms of self time per step) for n sequences at once: the
     step timed alone, then the same generation again under the profiler."""
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
     from vllm import SamplingParams
 
-    counselor = yaml.safe_load(SHIPPED.read_text())["roles"]["counselor"]
-    prompts = [
-        {"prompt_token_ids": [1000 + (i * 7919 + j) % 30000 for j in range(PROMPT)]}
-        for i in range(n)
-    ]
+    prompts = fixed_prompts(n, PROMPT)
     params = [
         SamplingParams(
             temperature=counselor["temperature"],
@@ -68,16 +74,20 @@ def main() -> None:
 
     llm = VllmBackend(engine_model(args)).llm
     llm.generate(["warm up"], use_tqdm=False)
-    shipped_p = yaml.safe_load(SHIPPED.read_text())["roles"]["counselor"]["top_p"]
+    counselor = yaml.safe_load(SHIPPED.read_text())["roles"]["counselor"]
+    shipped_p = counselor["top_p"]
     runs = {
-        (size, p): uncontended(lambda size=size, p=p: profile(llm, size, p), f"{size} x p {p}")
+        (size, p): uncontended(
+            lambda size=size, p=p: profile(llm, size, counselor, p), f"{size} x p {p}"
+        )
         for p in (shipped_p, 1.0)
         for size in (n, 1)
     }
     print(f"$ {COMMAND} --sequences {n}{engine_flags(args)}")
     print(f"engine: LLM (in-process), {engine_header(args.model, llm)}; {PROMPT}-token prompts")
     print()
-    heavy = sorted(runs[(n, shipped_p)][0][1], key=lambda k: -runs[(n, shipped_p)][0][1][k])
+    shipped_ops = runs[(n, shipped_p)][0][1]
+    heavy = sorted(shipped_ops, key=shipped_ops.__getitem__, reverse=True)
     columns = [(size, p) for p in (shipped_p, 1.0) for size in (n, 1)]
     print("| ms per step | " + " | ".join(f"{s} seq, top_p {p}" for s, p in columns) + " |")
     print("|---|" + "---:|" * len(columns))

@@ -33,6 +33,7 @@ from common import (
     engine_header,
     engine_model,
     engine_options,
+    fixed_prompts,
     timed_run,
     turn_lengths,
     uncontended,
@@ -79,10 +80,7 @@ def decode_ceiling(llm: object, n: int, prompt: int = 400, steps: int = 128) -> 
     `steps` + 1 generated."""
     from vllm import SamplingParams
 
-    prompts = [
-        {"prompt_token_ids": [1000 + (i * 7919 + j) % 30000 for j in range(prompt)]}
-        for i in range(n)
-    ]
+    prompts = fixed_prompts(n, prompt)
 
     def seconds(batch: list[dict[str, list[int]]], tokens: int) -> float:
         llm.reset_prefix_cache()  # type: ignore[attr-defined]
