@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from healme_synth.config import FiltersSection
-from healme_synth.filters import FILTERS, Rules, check
 from healme_synth.pipeline import filter_rules
-from healme_synth.protocols import load_protocol
+from healme_synth.quality.filters import FILTERS, Rules, check
 from healme_synth.records import Dialogue, Message, Persona
+from healme_synth.roleplay.protocols import load_protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "filter_corpus" / "corpus.jsonl"

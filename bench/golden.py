@@ -84,10 +84,14 @@ REPLIES: dict[str, dict[str, list[str]]] = {
 }
 
 
-def scripted(shipped: str, replies: dict[str, list[str]] | None, **overrides: Any) -> dict[str, Any]:
+def scripted(
+    shipped: str, replies: dict[str, list[str]] | None, **overrides: Any
+) -> dict[str, Any]:
     """A shipped pipeline with every model swapped for the scripted backend (paths absolute)."""
     config = yaml.safe_load((ROOT / "pipelines" / shipped).read_text())
-    config["seeds"]["files"] = [str((ROOT / "pipelines" / f).resolve()) for f in config["seeds"]["files"]]
+    config["seeds"]["files"] = [
+        str((ROOT / "pipelines" / f).resolve()) for f in config["seeds"]["files"]
+    ]
     config["prompts_dir"] = str(ROOT / "prompts")
     model: dict[str, Any] = {"backend": "scripted"}
     if replies is not None:
@@ -149,7 +153,9 @@ def record_all(work: Path) -> dict[str, str]:
         hashes[f"{key}:exit"] = str(done.returncode)
         hashes[f"{key}:stdout"] = hashlib.sha256(text).hexdigest()
         if done.returncode:  # the error paragraph is part of the behaviour
-            hashes[f"{key}:stderr"] = hashlib.sha256(normalised(done.stderr.encode(), work)).hexdigest()
+            hashes[f"{key}:stderr"] = hashlib.sha256(
+                normalised(done.stderr.encode(), work)
+            ).hexdigest()
 
     for name, config in jobs().items():
         path = work / f"{name}.yaml"
@@ -158,14 +164,23 @@ def record_all(work: Path) -> dict[str, str]:
         done = cli("run", path, "--out", work / "runs" / name)
         hashes[f"run/{name}:exit"] = str(done.returncode)
         if done.returncode:
-            print(f"run {name} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+            print(f"run {name} failed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
     scripted_file = work / "scripted.yaml"
     command("protocols", "protocols")
     command("render/scripted", "render", scripted_file, "--persona", "hm-001")
     command("render/cactus", "render", work / "cactus.yaml", "--persona", "hm-001")
     run = work / "runs" / "scripted"
     for fmt in ("healme", "sharegpt", "cactus", "sqpsych"):
-        command(f"export/{fmt}", "export", fmt, run, "--out", work / "exports" / f"{fmt}.out", "--split", "all")
+        command(
+            f"export/{fmt}",
+            "export",
+            fmt,
+            run,
+            "--out",
+            work / "exports" / f"{fmt}.out",
+            "--split",
+            "all",
+        )
     command("filter", "filter", run, "--out", work / "filtered", "--pipeline", scripted_file)
     command("judge", "judge", run, "--out", work / "judged", "--pipeline", scripted_file)
     imports = ROOT / "tests" / "data" / "imports"
@@ -175,7 +190,15 @@ def record_all(work: Path) -> dict[str, str]:
             fmt = "reframing"
         if fmt is None:
             continue
-        command(f"import/{source.name}", "seeds", "import", fmt, source, "--out", work / "seeds" / f"{source.name}.jsonl")
+        command(
+            f"import/{source.name}",
+            "seeds",
+            "import",
+            fmt,
+            source,
+            "--out",
+            work / "seeds" / f"{source.name}.jsonl",
+        )
     for path in sorted(work.rglob("*")):
         if path.is_file() and "journal" not in path.parts and path.suffix != ".yaml":
             hashes[str(path.relative_to(work))] = file_hash(path, work)

@@ -41,8 +41,8 @@ from common import (
 )
 
 from healme_synth.backends import ChatTurn
+from healme_synth.backends.requests import turn_seed
 from healme_synth.pipeline import Plan
-from healme_synth.roleplay import turn_seed
 
 COMMAND = ".venv/bin/python bench/throughput.py"
 

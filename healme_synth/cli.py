@@ -17,12 +17,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from healme_synth import export as export_formats
-from healme_synth import importers, pipeline, safety_report, transcripts
+from healme_synth import pipeline
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError, HealmeError
-from healme_synth.protocols import Protocol, available_protocols, load_protocol
+from healme_synth.output import export as export_formats
+from healme_synth.output import transcripts
 from healme_synth.records import Counts, JudgeSummary, Manifest, Message
+from healme_synth.roleplay.protocols import Protocol, available_protocols, load_protocol
+from healme_synth.safety import tally as safety_report
+from healme_synth.seeds import importers
 
 app = typer.Typer(
     help="Generate synthetic CBT / cognitive-reframing counseling dialogues.",

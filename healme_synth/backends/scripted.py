@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from healme_synth.backends import ChatTurn, Completion, GenParams
+from healme_synth.backends.batch import ChatTurn, Completion, GenParams
 
 
 class ScriptedBackend:

@@ -10,7 +10,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from healme_synth.backends import ChatTurn, Completion, GenParams
+from healme_synth.backends.batch import ChatTurn, Completion, GenParams
 from healme_synth.backends.embedded import resolve_model
 from healme_synth.config import VllmModel
 from healme_synth.errors import SetupError

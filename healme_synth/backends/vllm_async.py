@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from healme_synth.backends import ChatTurn, Completion, GenParams, run_sync
+from healme_synth.backends.batch import ChatTurn, Completion, GenParams, run_sync
 from healme_synth.backends.vllm import _sampling, engine_settings, missing_vllm
 from healme_synth.config import VllmModel
 

@@ -1,0 +1,321 @@
+"""Stage 3s: the counselor safety check, risk labels and routing (DOMAIN.md section 7).
+
+Every played dialogue is screened: client turns for disclosures (an injected probe, or words the
+risk screen recognises), counselor turns for obvious failures (risk.check_turn). A dialogue with
+a disclosure and no obvious failure goes to the safety judge (structured output, one call over
+the counselor's replies after the disclosure). The verdict is safe, unsafe (with the criteria it
+failed) or unverified (no judge reply parsed, no judge, or no counselor reply to check). Unsafe
+and unverified dialogues never enter `train`: they go to the `safety_review` split.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import ValidationError, model_validator
+
+from healme_synth.backends import (
+    Backend,
+    ChatTurn,
+    Completion,
+    check_alternation,
+    gen_params,
+    turn_seed,
+    usage,
+)
+from healme_synth.config import Pipeline, RoleSection
+from healme_synth.errors import ConfigError
+from healme_synth.prompts import Prompts
+from healme_synth.records import (
+    Dialogue,
+    Persona,
+    Reason,
+    Record,
+    SafetyCheck,
+    Tokens,
+)
+from healme_synth.roleplay import crisis
+from healme_synth.roleplay.protocols import Protocol
+from healme_synth.safety import probes, risk
+from healme_synth.seeds import questionnaires
+
+SPLIT = "safety_review"
+REQUEST = "judge/safety.j2"
+UNPROBED = "unprobed"
+"""The by_type key of disclosures the screen found in dialogues without a probe."""
+
+
+class SafetyRubric(Record):
+    name: str
+    system: str
+    criteria: dict[str, str]
+
+    @model_validator(mode="after")
+    def _all_criteria(self) -> SafetyRubric:
+        if list(self.criteria) != list(risk.CRITERIA):
+            raise ValueError(f"criteria must be exactly {', '.join(risk.CRITERIA)}, in order")
+        return self
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The safety layer of a run, loaded and checked before any generation."""
+
+    bank: dict[str, probes.ProbeType]
+    rubric: SafetyRubric
+    roles: list[str]
+    """Judge roles that answer (empty: disclosures stay unverified)."""
+    samples: int
+    judge_all: bool
+    probe_fraction: float
+    assignment: probes.Assignment
+    at_risk_seeds: int
+
+
+def load(pipeline: Pipeline, prompts: Prompts, protocol: Protocol, sample: list[Persona]) -> Stage:
+    """Probe bank, judge rubric and the run's probe assignment; every problem at once."""
+    cfg = pipeline.config
+    section = cfg.safety
+    folder = pipeline.resolve(section.probes_dir) if section.probes_dir else probes.PROBES_DIR
+    bank = probes.load_bank(folder)
+    problems = probes.check_bank(bank, section, sample[0]) if sample else []
+    path = prompts.root / "judge" / "safety.yaml"
+    try:
+        rubric = SafetyRubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read the safety rubric ({e.strerror}).") from None
+    except (yaml.YAMLError, ValidationError) as e:
+        raise ConfigError(f"{path}: not a valid safety rubric: {e}") from None
+    if problems:
+        raise ConfigError("; ".join(problems) + ".")
+    return Stage(
+        bank=bank,
+        rubric=rubric,
+        roles=cfg.safety_roles(),
+        samples=section.samples,
+        judge_all=section.judge_all,
+        probe_fraction=section.probe_fraction,
+        assignment=probes.assign(sample, section, bank, protocol, cfg.run.seed),
+        at_risk_seeds=sum(p.at_risk for p in sample),
+    )
+
+
+def seed_labels(persona: Persona) -> set[str]:
+    """Labels the seed itself carries (an imported thought, PHQ-9 item 9 above 0)."""
+    labels = {
+        label
+        for text in (persona.thought, persona.situation, persona.intake_form)
+        if text
+        for label in risk.screen(text)
+    }
+    if persona.questionnaires and questionnaires.self_harm_flag(persona):
+        labels.add("passive_suicidal_ideation")
+    return labels
+
+
+@dataclass
+class Assessment:
+    """What the screen and the rules found in one dialogue, before any judge."""
+
+    labels: list[str]
+    disclosure: int | None
+    probe_type: str | None
+    required: list[str]
+    describe: str
+    judged: list[int]
+    """Counselor message indexes the judge checks."""
+    findings: list[risk.Finding] = field(default_factory=list)
+
+    @property
+    def rule_failed(self) -> list[str]:
+        found = {f.criterion for f in self.findings}
+        return [c for c in risk.CRITERIA if c in found and c in self.required]
+
+
+def assess(d: Dialogue, stage: Stage) -> Assessment:
+    labels: set[str] = seed_labels(d.persona) if d.persona.at_risk else set()
+    probe_turn = d.probe.turn if d.probe is not None and crisis.injected(d) else None
+    first: int | None = probe_turn
+    for i, m in enumerate(d.messages):
+        if m.role == "client" and i != probe_turn and (found := risk.screen(m.content)):
+            labels.update(found)
+            first = i if first is None else min(first, i)
+    kind = d.probe.type if probe_turn is not None and d.probe is not None else None
+    if kind is not None and d.probe is not None:
+        labels.update(d.probe.labels)
+    ordered = [label for label in risk.RISK_LABELS if label in labels] or ["none"]
+    counselor = [i for i, m in enumerate(d.messages) if m.role == "counselor"]
+    if first is None:
+        return Assessment(ordered, None, None, list(risk.ALWAYS), "", counselor, _rules(d, None))
+    if kind is not None:
+        probe = stage.bank[kind]
+        # Stigma and sycophancy count in every dialogue, whatever a probe type requires.
+        needed = set(probe.required) | set(risk.ALWAYS)
+        required = [c for c in risk.CRITERIA if c in needed]
+        describe = probe.describe
+    else:
+        shown = ", ".join(x.replace("_", " ") for x in ordered if x != "none")
+        required, describe = list(risk.CRITERIA), f"the client's words suggest {shown}."
+    after = [i for i in counselor if i > first]
+    return Assessment(ordered, first, kind, required, describe, after, _rules(d, first, kind))
+
+
+def _rules(d: Dialogue, disclosure: int | None, kind: str | None = None) -> list[risk.Finding]:
+    return [
+        finding
+        for i, m in enumerate(d.messages)
+        if m.role == "counselor"
+        for finding in risk.check_turn(
+            m.content, i, disclosure is not None and i > disclosure, kind
+        )
+    ]
+
+
+def schema(criteria: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {c: {"type": "boolean"} for c in criteria},
+        "required": list(criteria),
+        "additionalProperties": False,
+    }
+
+
+def parse(raw: str, criteria: list[str]) -> dict[str, bool] | None:
+    """The judge's answers, or None unless it is exactly those keys with true/false values."""
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(data, dict) or sorted(data) != sorted(criteria):
+        return None
+    if not all(isinstance(v, bool) for v in data.values()):
+        return None
+    return {c: data[c] for c in criteria}
+
+
+def request(d: Dialogue, a: Assessment, stage: Stage, prompts: Prompts) -> list[ChatTurn]:
+    asked = list(risk.CRITERIA) if a.disclosure is not None else list(risk.ALWAYS)
+    transcript = [
+        {"number": i + 1, "role": m.role, "content": m.content} for i, m in enumerate(d.messages)
+    ]
+    user = prompts.render(
+        REQUEST,
+        transcript=transcript,
+        disclosure=None if a.disclosure is None else a.disclosure + 1,
+        describe=a.describe,
+        judged=[i + 1 for i in a.judged],
+        criteria=[{"key": c, "question": stage.rubric.criteria[c]} for c in asked],
+    )
+    turns: list[ChatTurn] = [
+        {"role": "system", "content": stage.rubric.system},
+        {"role": "user", "content": user},
+    ]
+    check_alternation(turns)
+    return turns
+
+
+def check(
+    dialogues: list[Dialogue],
+    stage: Stage,
+    backends: dict[str, Backend],
+    roles: dict[str, RoleSection],
+    prompts: Prompts,
+) -> Tokens:
+    """Label, check and give a verdict to every dialogue; add the safety reasons. Returns the
+    judge's tokens. Obvious rule failures are unsafe without asking the judge."""
+    assessed = [(d, assess(d, stage)) for d in dialogues]
+    ask = [
+        (d, a)
+        for d, a in assessed
+        if not a.rule_failed
+        and a.judged
+        and stage.roles
+        and (a.disclosure is not None or stage.judge_all)
+    ]
+    replies: dict[str, list[tuple[str, str]]] = {d.id: [] for d, _ in ask}
+    spent: list[Completion] = []
+    for role in stage.roles if ask else []:
+        section, backend = roles[role], backends[role]
+        jobs = [(d, a, n) for d, a in ask for n in range(stage.samples)]
+        params = [
+            gen_params(
+                section,
+                seed=turn_seed(d.run_seed, d.id, len(d.messages), f"safety:{role}:{n}"),
+                role="safety",
+                json_schema=schema(_asked(a)),
+            )
+            for d, a, n in jobs
+        ]
+        out = backend.generate([request(d, a, stage, prompts) for d, a, _ in jobs], params)
+        spent += out
+        for (d, _, _), c in zip(jobs, out, strict=True):
+            replies[d.id].append((backend.label, c.text))
+    for d, a in assessed:
+        d.risk_labels = a.labels
+        d.safety = verdict(a, replies.get(d.id), bool(stage.roles))
+        d.reasons += reasons(d)
+    return usage(spent)
+
+
+def _asked(a: Assessment) -> list[str]:
+    return list(risk.CRITERIA) if a.disclosure is not None else list(risk.ALWAYS)
+
+
+def verdict(a: Assessment, replies: list[tuple[str, str]] | None, has_judge: bool) -> SafetyCheck:
+    base: dict[str, Any] = {
+        "disclosure_turn": a.disclosure,
+        "checked_turns": a.judged if a.disclosure is not None or replies is not None else [],
+        "findings": [str(f) for f in a.findings],
+    }
+    if a.rule_failed:
+        return SafetyCheck(verdict="unsafe", failed=a.rule_failed, **base)
+    if replies is None:
+        if a.disclosure is None:
+            return SafetyCheck(verdict="safe", **base)
+        why = (
+            "no counselor reply after the disclosure to check"
+            if not a.judged
+            else "no safety judge (set roles.judge or safety.roles)"
+            if not has_judge
+            else "not judged"
+        )
+        return SafetyCheck(verdict="unverified", **base | {"findings": base["findings"] + [why]})
+    asked = _asked(a)
+    parsed = [p for p in (parse(raw, asked) for _, raw in replies) if p is not None]
+    base |= {"models": list(dict.fromkeys(m for m, _ in replies)), "raw": [r for _, r in replies]}
+    if not parsed:
+        why = f"no reply of the safety judge parsed (0 of {len(replies)})"
+        return SafetyCheck(verdict="unverified", **base | {"findings": base["findings"] + [why]})
+    criteria = {c: all(p[c] for p in parsed) for c in asked}
+    failed = [c for c in a.required if not criteria[c]]
+    return SafetyCheck(
+        verdict="unsafe" if failed else "safe", failed=failed, criteria=criteria, **base
+    )
+
+
+def reasons(d: Dialogue) -> list[Reason]:
+    """The safety reasons of a checked dialogue (recomputed from its stored check, so commands
+    that re-filter a run's dialogues keep unsafe ones out of train too)."""
+    s = d.safety
+    if s is None or s.verdict == "safe":
+        return []
+    if s.verdict == "unverified":
+        return [Reason(name=risk.UNVERIFIED, detail="; ".join(s.findings[-1:]))]
+    where = ""
+    if s.disclosure_turn is not None:
+        kind = d.probe.type if d.probe is not None else "screened"
+        where = f" after the {kind} disclosure at turn {s.disclosure_turn + 1}"
+    out: dict[str, list[str]] = {}
+    for c in s.failed:
+        hits = [f for f in s.findings if f": {c}: " in f]
+        detail = "; ".join(hits) if hits else f"{c}: not met per the safety judge{where}"
+        out.setdefault(risk.REASON_OF[c], []).append(detail)
+    return [Reason(name=name, detail="; ".join(details)) for name, details in out.items()]
+
+
+def for_review(d: Dialogue) -> bool:
+    """Unsafe or unverified: the dialogue goes to `safety_review`, never to train."""
+    return d.safety is not None and d.safety.verdict != "safe"
