@@ -28,7 +28,7 @@ from healme_synth.config import (
     VllmModel,
 )
 from healme_synth.errors import ConfigError
-from healme_synth.output.shards import ShardWriter, atomic_write, to_row, write_card, write_manifest
+from healme_synth.output import ShardWriter, atomic_write, to_row, write_card, write_manifest
 from healme_synth.pipeline import scaleout
 from healme_synth.pipeline.journal import (
     START,
@@ -42,8 +42,8 @@ from healme_synth.pipeline.journal import (
 )
 from healme_synth.prompts import Prompts
 from healme_synth.quality import filters, uptake
-from healme_synth.quality.judges import judge
-from healme_synth.quality.judges.judge import Judge, load_judges
+from healme_synth.quality import judges as judging
+from healme_synth.quality.judges import Judge, load_judges
 from healme_synth.records import (
     Counts,
     Dialogue,
@@ -224,7 +224,7 @@ def _template_problems(
     for j in judges:
         try:
             for moment in j.moments:
-                judge.judge_request(dialogue, j, prompts, moment)
+                judging.judge_request(dialogue, j, prompts, moment)
         except ConfigError as e:
             problems.append(str(e))
     return problems
@@ -282,7 +282,7 @@ class Progress:
 class Totals:
     reasons: Counter[str] = field(default_factory=Counter)
     tokens: Tokens = field(default_factory=Tokens)
-    judges: list[judge.Tally] = field(default_factory=list)
+    judges: list[judging.Tally] = field(default_factory=list)
     reframe_uptake: uptake.Tally = field(default_factory=uptake.Tally)
     dialogues: int = 0
     kept: int = 0
@@ -387,9 +387,9 @@ def process(
         log.done("uptake", chunk, tokens)
     if p.judges and log.todo("judge"):
         passed = [d for d in chunk if d.kept]
-        _add(tokens, judge.judge(passed, p.judges, backends, p.roles(), p.prompts))
+        _add(tokens, judging.judge(passed, p.judges, backends, p.roles(), p.prompts))
         for d in passed:
-            d.reasons += judge.gate(d, p.judges)
+            d.reasons += judging.gate(d, p.judges)
         log.done("judge", chunk, tokens)
     deduplicate(chunk, duplicates)
     return tokens
@@ -459,7 +459,7 @@ def run(
     rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
     review = ShardWriter(data, safety.SPLIT, cfg.output.rows_per_shard)
     tally = safety_report.Tally(p.safety_stage) if p.safety_stage is not None else None
-    totals = Totals(judges=[judge.Tally(j) for j in p.judges])
+    totals = Totals(judges=[judging.Tally(j) for j in p.judges])
     dedup = cfg.dedup
     from healme_synth.quality.dedup import NearDuplicates
 
@@ -685,9 +685,9 @@ def rejudge(
         for d in chunk:
             kept_models = {r: m for r, m in d.models.items() if not r.startswith("judge")}
             d.models, d.verdicts, d.reasons = {**kept_models, **models}, [], safety.reasons(d)
-        _add(tokens, judge.judge(chunk, p.judges, backends, p.roles(), p.prompts))
+        _add(tokens, judging.judge(chunk, p.judges, backends, p.roles(), p.prompts))
         for d in chunk:
-            d.reasons += judge.gate(d, p.judges)  # after any generation_failed of the judge
+            d.reasons += judging.gate(d, p.judges)  # after any generation_failed of the judge
             (train if d.kept else rejected).add(to_row(d, training_system(p, d.persona)))
             reasons.update({r.name for r in d.reasons})
             failures.update(failure_errors(d))
@@ -702,7 +702,7 @@ def rejudge(
             rejected=len(dialogues) - kept,
             by_reason=dict(sorted(reasons.items())),
         ),
-        judges=[judge.summarize(j, verdicts, models) for j in p.judges],
+        judges=[judging.summarize(j, verdicts, models) for j in p.judges],
         tokens=tokens,
         failures=dict(failures.most_common()),
     )
