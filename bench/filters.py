@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from healme_synth.config import FiltersSection
-from healme_synth.pipeline import filter_rules
-from healme_synth.quality.filters import FILTERS, Rules, check
+from healme_synth.quality.filters import FILTERS, Rules, check, rules_for
 from healme_synth.records import Dialogue, Message, Persona
 from healme_synth.roleplay.protocols import load_protocol
 
@@ -52,7 +51,7 @@ def healme_rules(section: FiltersSection | None = None) -> Rules:
     f = section or FiltersSection()  # type: ignore[call-arg]
     templates: dict[str, str] = json.loads(INSTRUCTIONS.read_text(encoding="utf-8"))
     healme = load_protocol(ROOT / "prompts", "healme")
-    return filter_rules(f, healme, instructions=tuple(templates.values()))
+    return rules_for(f, healme, instructions=tuple(templates.values()))
 
 
 @dataclass

@@ -21,10 +21,9 @@ from healme_synth import pipeline
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError, HealmeError
 from healme_synth.output import export as export_formats
-from healme_synth.output import transcripts
+from healme_synth.output import summary_line, transcripts, type_rows, write_personas
 from healme_synth.records import Counts, JudgeSummary, Manifest, Message
 from healme_synth.roleplay.protocols import Protocol, available_protocols, load_protocol
-from healme_synth.safety import tally as safety_report
 from healme_synth.seeds import importers
 
 app = typer.Typer(
@@ -267,7 +266,7 @@ def seeds_import(
     """Turn a reference dataset's file into persona seeds (JSONL) that seeds.files can name."""
     result = importers.import_seeds(format, file, allow_minors)
     target = out_file or Path("personas") / "imported" / f"{format}-{file.stem}.jsonl"
-    importers.write_personas(result.personas, target)
+    write_personas(result.personas, target)
     out.print(
         f"imported {len(result.personas)} personas from {file} into {target} "
         f"({result.at_risk} flagged at-risk); {len(result.errors)} rows with errors",
@@ -357,12 +356,12 @@ def safety_summary(m: Manifest) -> None:
     table = Table(title="safety by probe type (appropriate = safe / verified)")
     for column in ("probe type", "injected", "safe", "unsafe", "unverified", "appropriate"):
         table.add_column(column, justify="left" if column == "probe type" else "right")
-    for row in safety_report.type_rows(m.safety):
+    for row in type_rows(m.safety):
         table.add_row(*row)
     if not m.safety.by_type:
         table.add_row("(no disclosure)", "0", "0", "0", "0", "-")
     out.print(table)
-    out.print(safety_report.summary_line(m.safety), highlight=False, markup=False)
+    out.print(summary_line(m.safety), highlight=False, markup=False)
 
 
 def summary(m: Manifest, run_dir: Path) -> None:

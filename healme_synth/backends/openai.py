@@ -30,6 +30,16 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from tenacity.wait import wait_random_exponential
 
 from healme_synth.backends.batch import ChatTurn, Completion, GenParams
+from healme_synth.backends.openai_wire import (
+    RequestFailed,
+    describe,
+    is_context_full,
+    read_completion,
+    retry_after,
+    retryable,
+    schema_name,
+    server_message,
+)
 from healme_synth.config import OpenAIModel
 from healme_synth.errors import SetupError
 
@@ -40,9 +50,7 @@ BACKOFF_S = 0.5
 BACKOFF_MAX_S = 30.0
 RETRY_AFTER_MAX_S = 60.0
 """A server's Retry-After is honored up to this many seconds."""
-RETRY_STATUS = frozenset({408, 409, 425, 429})
 """Client-side statuses worth another try (besides every 5xx): timeouts, conflicts, rate limits."""
-_CONTEXT = re.compile(r"context length|context_length|maximum model length", re.IGNORECASE)
 _PROMPT_TOKENS = re.compile(
     r"contains (?:at least )?(\d+) input tokens|input length \((\d+)\)|resulted in (\d+) tokens",
     re.IGNORECASE,
@@ -66,47 +74,6 @@ _EXTRAS = ("repetition_penalty",)
 _T = TypeVar("_T")
 
 
-class RequestFailed(Exception):
-    """The server answered, but not with a chat completion (or the reply was unreadable)."""
-
-    def __init__(self, status: int | None, message: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.retry_after = retry_after
-
-    def __str__(self) -> str:
-        return f"HTTP {self.status}: {self.message}" if self.status else self.message
-
-
-def retryable(e: BaseException) -> bool:
-    """Worth another try: rate limits, server errors, timeouts and dropped connections. A bad
-    request (400), a wrong key (401/403) or an unknown model (404) will not get better."""
-    if isinstance(e, RequestFailed):
-        return e.status is None or e.status in RETRY_STATUS or e.status >= 500
-    if isinstance(e, (httpx.LocalProtocolError, httpx.UnsupportedProtocol)):
-        return False
-    return isinstance(e, (httpx.TransportError, TimeoutError))
-
-
-def describe(e: BaseException, timeout_s: float) -> str:
-    """A readable one-line error (no traceback, no request headers)."""
-    if isinstance(e, RequestFailed):
-        return str(e)
-    if isinstance(e, (httpx.TimeoutException, TimeoutError)):
-        return f"no reply within timeout_s={timeout_s:g} s"
-    if isinstance(e, httpx.ConnectError):
-        return f"could not connect ({e or type(e).__name__})"
-    if isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-        return f"the server dropped the connection ({e or type(e).__name__})"
-    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-
-
-def is_context_full(e: BaseException) -> bool:
-    """The prompt no longer fits the model's context: a dialogue outcome, not a failure."""
-    return isinstance(e, RequestFailed) and e.status == 400 and bool(_CONTEXT.search(e.message))
-
-
 def _wait(state: RetryCallState) -> float:
     """Full-jitter exponential backoff, but never shorter than the server's Retry-After."""
     delay = wait_random_exponential(multiplier=BACKOFF_S, max=BACKOFF_MAX_S)(state)
@@ -114,50 +81,6 @@ def _wait(state: RetryCallState) -> float:
     if isinstance(failed, RequestFailed) and failed.retry_after is not None:
         delay = max(delay, min(failed.retry_after, RETRY_AFTER_MAX_S))
     return float(delay)
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return float(response.headers.get("retry-after", ""))
-    except ValueError:
-        return None
-
-
-def _server_message(response: httpx.Response) -> str:
-    """The server's own error message (OpenAI's {"error": {"message": ...}}), shortened."""
-    try:
-        data = response.json()
-        error = data.get("error", data) if isinstance(data, dict) else data
-        message = error.get("message", error) if isinstance(error, dict) else error
-        text = message if isinstance(message, str) else json.dumps(message)
-    except (ValueError, AttributeError):
-        text = response.text or response.reason_phrase
-    text = " ".join(text.split())
-    return text[:300] + ("..." if len(text) > 300 else "")
-
-
-def _completion(data: Any) -> Completion:
-    """A chat completion's first choice and usage; cached tokens where the server reports them."""
-    try:
-        choice = data["choices"][0]
-        text = choice["message"].get("content") or ""
-        finish = str(choice.get("finish_reason") or "stop")
-        usage = data.get("usage") or {}
-        details = usage.get("prompt_tokens_details") or {}
-        return Completion(
-            text=text,
-            finish_reason=finish,
-            prompt_tokens=int(usage.get("prompt_tokens") or 0),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
-            cached_tokens=int(details.get("cached_tokens") or 0),
-        )
-    except (KeyError, IndexError, TypeError, AttributeError, ValueError):
-        raise RequestFailed(None, "the reply is not a chat completion") from None
-
-
-def schema_name(role: str) -> str:
-    """response_format names allow [A-Za-z0-9_-]{1,64}."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", role or "reply")[:64] or "reply"
 
 
 class OpenAIBackend:
@@ -292,14 +215,14 @@ class OpenAIBackend:
             if response.status_code != 200:
                 raise RequestFailed(
                     response.status_code,
-                    self._scrub(_server_message(response)),
-                    _retry_after(response),
+                    self._scrub(server_message(response)),
+                    retry_after(response),
                 )
             try:
                 data = response.json()
             except ValueError:
                 raise RequestFailed(None, "the reply is not JSON") from None
-        return _completion(data)
+        return read_completion(data)
 
     # Start-up ------------------------------------------------------------------------------
 

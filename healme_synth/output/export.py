@@ -19,13 +19,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from healme_synth.errors import ConfigError
-from healme_synth.output.shards import atomic_write
-from healme_synth.records import HEALME_TRAP_LABELS
+from healme_synth.output.files import atomic_write
+from healme_synth.records import HEALME_TRAP_LABELS, SAFETY_REVIEW, TRAIN
+from healme_synth.records import SPLITS as RUN_SPLITS
 
 Row = dict[str, Any]
 Writer = Callable[[Sequence[Row]], str]
 
-SPLITS = ("train", "rejected", "safety_review", "all")
+SPLITS = (*RUN_SPLITS, "all")
+"""What `export --split` takes: one of a run's splits, or `all` of them in order."""
 HEALME_COLUMNS = (
     "index",
     "thinking_trap",
@@ -82,9 +84,9 @@ def shard_paths(run_dir: Path, manifest: dict[str, Any], split: str) -> list[Pat
     name = output.get("config_name", "default") if isinstance(output, dict) else "default"
     folder = run_dir / "data" / str(name)
     paths: list[Path] = []
-    for part in ("train", "rejected", "safety_review") if split == "all" else (split,):
+    for part in RUN_SPLITS if split == "all" else (split,):
         found = sorted(folder.glob(f"{part}-*.parquet"))
-        if not found and part == "safety_review" and split == "all":
+        if not found and part == SAFETY_REVIEW and split == "all":
             continue  # written only when a run routed something there
         if not found:
             raise ConfigError(
@@ -94,7 +96,7 @@ def shard_paths(run_dir: Path, manifest: dict[str, Any], split: str) -> list[Pat
     return paths
 
 
-def read_rows(run_dir: Path, split: str = "train") -> tuple[dict[str, Any], list[Row]]:
+def read_rows(run_dir: Path, split: str = TRAIN) -> tuple[dict[str, Any], list[Row]]:
     """The manifest and the split's rows, in shard order (train before rejected for `all`)."""
     manifest = read_manifest(run_dir)
     rows: list[Row] = []
@@ -229,12 +231,12 @@ FORMATS: dict[str, Writer] = {
 SUFFIXES = {"healme": ".csv", "cactus": ".jsonl", "sqpsych": ".csv", "sharegpt": ".jsonl"}
 
 
-def default_out(format: str, run_dir: Path, split: str = "train") -> Path:
+def default_out(format: str, run_dir: Path, split: str = TRAIN) -> Path:
     """exports/ inside the run, beside (not under) data/, so the dataset card's splits ignore it."""
     return run_dir / "exports" / f"{format}-{split}{SUFFIXES.get(format, '')}"
 
 
-def export_run(format: str, run_dir: Path, out: Path, split: str = "train") -> int:
+def export_run(format: str, run_dir: Path, out: Path, split: str = TRAIN) -> int:
     """Write one split (or `all`) of a run in a reference format; returns the rows written."""
     writer = FORMATS.get(format)
     if writer is None:

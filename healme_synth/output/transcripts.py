@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from healme_synth.errors import ConfigError
-from healme_synth.output.shards import read_dialogues
+from healme_synth.output.rows import read_dialogues
 from healme_synth.records import Dialogue, Message, Persona
 
 

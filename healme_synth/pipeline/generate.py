@@ -168,26 +168,7 @@ def filter_rules(
     f: FiltersSection, protocol: Protocol, instructions: tuple[str, ...]
 ) -> filters.Rules:
     """The `filters:` settings plus what the protocol fixes, as the filters take them."""
-    fixed = protocol.rounds is not None
-    budget = protocol.word_budget
-    return filters.Rules(
-        turns=protocol.max_turns,
-        fixed_length=fixed,
-        min_words=f.min_words,
-        max_words=f.max_words,
-        min_turns=f.min_turns if f.min_turns is not None or fixed else protocol.min_turns,
-        end_marker=protocol.end_marker,
-        language=f.language,
-        max_foreign_share=f.max_foreign_share,
-        repeat_similarity=f.repeat_similarity,
-        echo_overlap=f.echo_overlap,
-        max_share=f.max_share,
-        counselor_max_words=f.counselor_max_words or budget.get("counselor"),
-        client_max_words=f.client_max_words or budget.get("client"),
-        seed_span=f.seed_span,
-        leak_span=f.leak_span,
-        instructions=instructions,
-    )
+    return filters.rules_for(f, protocol, instructions)
 
 
 def _template_problems(

@@ -30,6 +30,7 @@ from healme_synth.config import Pipeline, RoleSection
 from healme_synth.errors import ConfigError
 from healme_synth.prompts import Prompts
 from healme_synth.records import (
+    SAFETY_REVIEW,
     Dialogue,
     Persona,
     Reason,
@@ -42,7 +43,7 @@ from healme_synth.roleplay.protocols import Protocol
 from healme_synth.safety import probes, risk
 from healme_synth.seeds import questionnaires
 
-SPLIT = "safety_review"
+SPLIT = SAFETY_REVIEW
 REQUEST = "judge/safety.j2"
 UNPROBED = "unprobed"
 """The by_type key of disclosures the screen found in dialogues without a probe."""

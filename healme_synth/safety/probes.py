@@ -11,9 +11,7 @@ at-risk seeds always get one.
 
 from __future__ import annotations
 
-import hashlib
 import math
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from healme_synth.errors import ConfigError
 from healme_synth.records import Dialogue, Persona, Probe, Record
 from healme_synth.roleplay.protocols import Protocol
 from healme_synth.safety.risk import CRITERIA, RISK_LABELS
+from healme_synth.seeds.quota import quota, stream
 
 PROBES_DIR = Path(__file__).resolve().parents[2] / "personas" / "probes"
 _ENV = SandboxedEnvironment(undefined=jinja2.StrictUndefined, autoescape=False)
@@ -152,23 +151,6 @@ def candidate_turns(protocol: Protocol) -> list[int]:
     return turns[1:] or turns
 
 
-def _rng(seed: int, *parts: str) -> random.Random:
-    digest = hashlib.sha256(":".join((str(seed), "probe", *parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
-
-
-def _quota(n: int, weights: dict[str, float]) -> list[str]:
-    """Largest-remainder rounding: each type gets the floor or ceiling of n x its share."""
-    total = sum(weights.values())
-    exact = {k: n * w / total for k, w in weights.items()}
-    counts = {k: math.floor(q) for k, q in exact.items()}
-    for k in sorted(exact, key=lambda k: exact[k] - counts[k], reverse=True)[
-        : n - sum(counts.values())
-    ]:
-        counts[k] += 1
-    return [k for k in weights for _ in range(counts[k])]
-
-
 @dataclass(frozen=True)
 class Assignment:
     """The run's probes by sample index (only the probed ones)."""
@@ -200,24 +182,24 @@ def assign(
     wanted = math.floor(section.probe_fraction * n + 0.5)
     forced = [i for i, p in enumerate(sample) if p.at_risk]
     others = [i for i, p in enumerate(sample) if not p.at_risk]
-    _rng(seed, "select").shuffle(others)
+    stream(seed, "probe", "select").shuffle(others)
     chosen = sorted(others[: max(wanted - len(forced), 0)])
     types: dict[int, str] = {}
     for group, weights, tag in (
         (chosen, section.probe_types or dict.fromkeys(bank, 1.0), "type"),
         (forced, section.at_risk_types, "at_risk_type"),
     ):
-        drawn = _quota(len(group), weights)
-        _rng(seed, tag).shuffle(drawn)
+        drawn = quota(len(group), weights)
+        stream(seed, "probe", tag).shuffle(drawn)
         types.update(zip(group, drawn, strict=True))
     probes = {}
     for i, kind in sorted(types.items()):
         probe, persona = bank[kind], sample[i]
-        variant = _rng(seed, "text", str(i)).randrange(len(probe.texts))
+        variant = stream(seed, "probe", "text", str(i)).randrange(len(probe.texts))
         text = probe.text(variant)
         probes[i] = Probe(
             type=kind,
-            turn=_rng(seed, "turn", str(i)).choice(turns),
+            turn=stream(seed, "probe", "turn", str(i)).choice(turns),
             text=render(text.text, persona),
             labels=list(text.labels or probe.labels),
             variant=variant,

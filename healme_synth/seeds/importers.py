@@ -272,12 +272,3 @@ def import_seeds(format: str, path: Path, allow_minors: bool = False) -> Importe
         except ValueError as e:
             result.errors.append(f"{where}: {e}")
     return result
-
-
-def write_personas(personas: list[Persona], out: Path) -> None:
-    """JSONL, one persona per line: what `seeds.files` reads."""
-    from healme_synth.output.shards import atomic_write
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    lines = [p.model_dump_json(exclude_defaults=True) for p in personas]
-    atomic_write(out, ("\n".join(lines) + "\n" if lines else "").encode())

@@ -8,8 +8,6 @@ same seed, and attributes are not correlated by a shared random stream.
 
 from __future__ import annotations
 
-import hashlib
-import random
 from collections import Counter
 from fractions import Fraction
 
@@ -24,6 +22,7 @@ from healme_synth.config.sampler import (
 from healme_synth.errors import ConfigError
 from healme_synth.records import Persona
 from healme_synth.seeds import questionnaires
+from healme_synth.seeds.quota import exact_shares, quota, stream
 
 OTHER = "(other)"
 """The value `achieved` counts for a persona whose attribute is unset or outside every band."""
@@ -58,9 +57,9 @@ def sample(
     check(pool, section, allow_minors)
     slots: list[dict[str, str]] = [{} for _ in range(section.count)]
     for attr in attributes(section):
-        rng = _rng(seed, attr)
+        rng = stream(seed, attr)
         for group, weights in _groups(section, attr, slots):
-            values = _quota(len(group), weights)
+            values = quota(len(group), weights)
             rng.shuffle(values)
             for i, value in zip(group, values, strict=True):
                 slots[i][attr] = value
@@ -69,12 +68,6 @@ def sample(
         _build(i, base, chosen, seed)
         for i, (base, chosen) in enumerate(zip(bases, slots, strict=True))
     ]
-
-
-def _rng(seed: int, *parts: str) -> random.Random:
-    """A stream per purpose, stable across processes (Python's hash() is salted per process)."""
-    digest = hashlib.sha256(":".join((str(seed), *parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
 
 
 def _groups(
@@ -91,17 +84,6 @@ def _groups(
     ]
 
 
-def _quota(n: int, weights: dict[str, float]) -> list[str]:
-    """Largest-remainder rounding, exact: each value gets the floor or ceiling of n x share."""
-    exact = {v: n * share for v, share in _normalised(weights).items()}
-    counts = {v: int(q) for v, q in exact.items()}
-    # sorted() is stable, so equal remainders go to values in declared order.
-    by_remainder = sorted(exact, key=lambda v: exact[v] - counts[v], reverse=True)
-    for value in by_remainder[: n - sum(counts.values())]:
-        counts[value] += 1
-    return [v for v in weights for _ in range(counts[v])]
-
-
 def _bases(pool: list[Persona], traps: list[str | None], seed: int) -> list[Persona]:
     """Round-robin over a seeded shuffle of the pool personas with each trap: even use."""
     cycles: dict[str | None, list[Persona]] = {}
@@ -110,7 +92,7 @@ def _bases(pool: list[Persona], traps: list[str | None], seed: int) -> list[Pers
     for trap in traps:
         if trap not in cycles:
             cycles[trap] = [p for p in pool if trap is None or trap in p.thinking_traps]
-            _rng(seed, "base", trap or "").shuffle(cycles[trap])
+            stream(seed, "base", trap or "").shuffle(cycles[trap])
         out.append(cycles[trap][used[trap] % len(cycles[trap])])
         used[trap] += 1
     return out
@@ -118,7 +100,7 @@ def _bases(pool: list[Persona], traps: list[str | None], seed: int) -> list[Pers
 
 def _build(i: int, base: Persona, chosen: dict[str, str], seed: int) -> Persona:
     """The base with chosen attributes overlaid; its own stream makes it independent of others."""
-    rng = _rng(seed, "persona", str(i))
+    rng = stream(seed, "persona", str(i))
     data = base.model_dump()
     data.update(id=f"{base.id}~{i:05d}", source=f"sampled from {base.id}")
     for attr in ("attitude", "technique", "gender", "occupation"):
@@ -159,20 +141,15 @@ def targets(section: SamplerSection) -> dict[str, dict[str, float]]:
     shares: dict[str, dict[str, Fraction]] = {}
     for attr in attributes(section):
         if attr not in section.given:
-            shares[attr] = _normalised(section.weights[attr])
+            shares[attr] = exact_shares(section.weights[attr])
             continue
         ((parent, tables),) = section.given[attr].items()
         implied = dict.fromkeys(domain(section, attr), Fraction(0))
         for value, share in shares[parent].items():
-            for v, s in _normalised(tables.get(value) or section.weights[attr]).items():
+            for v, s in exact_shares(tables.get(value) or section.weights[attr]).items():
                 implied[v] += share * s
         shares[attr] = implied
     return {a: {v: round(float(s), 4) for v, s in d.items()} for a, d in shares.items()}
-
-
-def _normalised(weights: dict[str, float]) -> dict[str, Fraction]:
-    total = sum(Fraction(w) for w in weights.values())
-    return {v: Fraction(w) / total for v, w in weights.items()}
 
 
 def achieved(personas: list[Persona], section: SamplerSection) -> dict[str, dict[str, float]]:

@@ -16,7 +16,7 @@ from transformers import AutoTokenizer
 from healme_synth.backends import GenParams
 from healme_synth.backends.embedded import prepare_embedded_model
 from healme_synth.backends.vllm import VllmBackend
-from healme_synth.quality.judges.judge import load_rubric, parse_scores, verdict_schema
+from healme_synth.quality.judges import load_rubric, parse_scores, verdict_schema
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.engine

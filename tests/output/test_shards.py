@@ -9,7 +9,7 @@ import datasets
 import pyarrow.parquet as pq
 import yaml
 
-from healme_synth.output.shards import (
+from healme_synth.output import (
     SCHEMA,
     ShardWriter,
     read_dialogues,

@@ -271,3 +271,59 @@ def test_a_sampled_run_of_1000_personas_lands_on_its_declared_shares(
     assert manifest["distribution"] == report
     shard = "data/default/train-00000-of-00001.parquet"
     assert (tmp_path / "a" / shard).read_bytes() == (tmp_path / "b" / shard).read_bytes()
+
+
+def test_every_request_of_a_run_is_sampled_with_its_own_roles_settings(
+    write_pipeline: Callable[..., Path],
+) -> None:
+    """Intake, plan, turns, uptake, the judges and the safety judge all take their sampling
+    from their role's section: a setting no caller may drop (the uptake reader once dropped
+    repetition_penalty)."""
+    from healme_synth.backends.scripted import ScriptedBackend
+    from healme_synth.safety.risk import CRITERIA
+
+    roles = {
+        "counselor": {"model": "script", "temperature": 0.61, "repetition_penalty": 1.11},
+        "client": {"model": "script", "temperature": 0.62, "repetition_penalty": 1.12},
+        "judge": {"model": "script", "temperature": 0.0, "top_p": 0.9, "repetition_penalty": 1.13},
+    }
+    config = scripted_config(
+        protocol="cactus",
+        seeds={"files": [str(ROOT / "personas" / "bank.yaml")], "sample": 2, "expand_intake": True},
+        session={"min_turns": 4, "max_turns": 6},
+        roles=roles,
+        safety={"probe_fraction": 1.0},
+        filters={"enabled": ["turn_count"]},  # the scripted turns repeat; this is about sampling
+        judges={"ctrs": {"rubric": "ctrs"}, "panas": {"rubric": "panas"}},
+    )
+    p = pipeline.plan(load_pipeline(write_pipeline(config)))
+    intake = (
+        "Personal information: a 34-year-old accountant who lives alone and works long hours. "
+        "Presenting problem: harsh self-criticism after small mistakes at work, with poor sleep. "
+        "Reason for seeking counseling: a friend suggested it after a difficult month at work. "
+        "Social support: one close friend and a sister."
+    )
+    plan = "Weigh the evidence for the thought, then test one small alternative this week."
+    scripted = ScriptedBackend(
+        {
+            "intake": [intake],
+            "planner": [json.dumps({"technique": "Reality Testing", "plan": plan})],
+            "client": ["I keep replaying the mistake at work.", "Maybe it was one slip."],
+            "counselor": ["What went through your mind then?", "What would you tell a friend?"],
+            "safety": [json.dumps(dict.fromkeys(CRITERIA, True))],
+        }
+    )
+    chunk = next(pipeline.chunks(p, {}))
+    pipeline.process(
+        p, chunk, dict.fromkeys(("counselor", "client", "judge"), scripted), pipeline.Progress()
+    )
+    owner = {"intake": "client", "planner": "counselor", "uptake": "judge", "safety": "judge"}
+    seen = set()
+    for _, params in scripted.calls:
+        section = roles[owner.get(params.role, params.role)]
+        assert (params.temperature, params.repetition_penalty) == (
+            section["temperature"],
+            section["repetition_penalty"],
+        ), params.role
+        seen.add(params.role)
+    assert seen == {"intake", "planner", "counselor", "client", "uptake", "judge", "safety"}

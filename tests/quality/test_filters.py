@@ -3,6 +3,7 @@ must pass."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import get_args
 
 import pytest
@@ -24,6 +25,7 @@ from healme_synth.quality.filters import (
     prompt_leak,
     repetition,
     role_flip,
+    rules_for,
     seed_leak,
     stage_direction,
     template_remnant,
@@ -31,6 +33,8 @@ from healme_synth.quality.filters import (
     turn_count,
 )
 from healme_synth.records import Dialogue, Message, Reason
+from healme_synth.roleplay import load_protocol
+from tests.conftest import ROOT
 from tests.helpers import CLEAN_TURNS, dialogue, persona, replace_turn
 
 RULES = Rules(turns=6)
@@ -55,22 +59,55 @@ def test_filters_are_the_configurable_names_in_the_default_order() -> None:
 
 def test_rules_defaults_are_the_pipeline_defaults() -> None:
     """A run that sets nothing under `filters:` checks what Rules(turns=...) checks."""
-    section, rules = FiltersSection(), Rules(turns=6)
-    for name in (
-        "min_words",
-        "max_words",
-        "min_turns",
-        "language",
-        "max_foreign_share",
-        "repeat_similarity",
-        "echo_overlap",
-        "max_share",
-        "counselor_max_words",
-        "client_max_words",
-        "seed_span",
-        "leak_span",
-    ):
-        assert getattr(section, name) == getattr(rules, name), name
+    rules = Rules(turns=6)
+    assert rules.filters == FiltersSection()
+    assert rules.min_turns == 6  # the section's null min_turns: the protocol's turns
+    assert rules.max_words_of("counselor") is None
+    assert rules.max_words_of("client") is None
+
+
+def test_rules_hold_no_threshold_of_their_own() -> None:
+    """Every threshold is declared once, in FiltersSection; Rules adds only the protocol's shape
+    and the instruction texts."""
+    names = {f.name for f in dataclasses.fields(Rules)}
+    assert names == {
+        "turns",
+        "filters",
+        "fixed_length",
+        "end_marker",
+        "protocol_min_turns",
+        "word_budget",
+        "instructions",
+    }
+    assert not names & set(FiltersSection.model_fields)
+
+
+def test_a_filters_section_threshold_reaches_the_filters_through_rules_for() -> None:
+    healme = load_protocol(ROOT / "prompts", "healme")
+    rules = rules_for(FiltersSection(max_words=15), healme, instructions=())
+    assert overlong_utterance(dialogue(replace_turn(1, words(16))), rules) == Reason(
+        name="overlong_utterance", detail="turn 2 (counselor) has 16 words, more than 15"
+    )
+    assert overlong_utterance(dialogue(replace_turn(1, words(15))), rules) is None
+    assert (rules.turns, rules.fixed_length, rules.min_turns) == (6, True, 6)
+
+
+def test_rules_for_falls_back_to_the_protocol_and_the_section_overrides_it() -> None:
+    """min_turns and the word budgets: the section's when set, else the protocol's."""
+    sqpsych = load_protocol(ROOT / "prompts", "sqpsych")
+    rules = rules_for(FiltersSection(), sqpsych, instructions=())
+    assert (rules.turns, rules.fixed_length, rules.end_marker) == (30, False, "[/END]")
+    assert (rules.min_turns, rules.max_words_of("counselor"), rules.max_words_of("client")) == (
+        15,
+        64,
+        128,
+    )
+    assert monologue(dialogue(replace_turn(1, words(65))), rules) == Reason(
+        name="monologue", detail="turn 2 (counselor) has 65 words, over the counselor budget of 64"
+    )
+    tuned = rules_for(FiltersSection(min_turns=4, counselor_max_words=70), sqpsych, instructions=())
+    assert (tuned.min_turns, tuned.max_words_of("counselor")) == (4, 70)
+    assert monologue(dialogue(replace_turn(1, words(65))), tuned) is None
 
 
 def test_an_unknown_language_is_a_config_error() -> None:
@@ -116,7 +153,7 @@ def test_turn_count_passes(turns: list[tuple[str, str]], rules: Rules) -> None:
         (replace_turn(5, "Okay."), RULES, "turn 6 (counselor) has 1 words, fewer than 2"),
         (
             replace_turn(4, "Yes I think so"),
-            Rules(turns=6, min_words=5),
+            Rules(turns=6, filters=FiltersSection(min_words=5)),
             "turn 5 (client) has 4 words, fewer than 5",
         ),
         (
@@ -137,7 +174,7 @@ def test_empty_utterance_rejects(turns: list[tuple[str, str]], rules: Rules, det
     [
         (CLEAN_TURNS, RULES),
         (replace_turn(2, "Yes, okay."), RULES),  # exactly min_words
-        (replace_turn(2, "Okay."), Rules(turns=6, min_words=1)),
+        (replace_turn(2, "Okay."), Rules(turns=6, filters=FiltersSection(min_words=1))),
         ([], RULES),  # nothing to check; turn_count reports this one
     ],
     ids=["clean", "at-min", "custom-min", "no-turns"],
@@ -156,7 +193,7 @@ def test_empty_utterance_passes(turns: list[tuple[str, str]], rules: Rules) -> N
         (replace_turn(0, words(500)), RULES, "turn 1 (client) has 500 words, more than 220"),
         (
             replace_turn(4, words(16)),
-            Rules(turns=6, max_words=15),
+            Rules(turns=6, filters=FiltersSection(max_words=15)),
             "turn 5 (client) has 16 words, more than 15",
         ),
         (
@@ -181,7 +218,7 @@ def test_overlong_utterance_rejects(
     [
         (CLEAN_TURNS, RULES),
         (replace_turn(1, words(220)), RULES),  # exactly max_words
-        (replace_turn(1, words(400)), Rules(turns=6, max_words=400)),
+        (replace_turn(1, words(400)), Rules(turns=6, filters=FiltersSection(max_words=400))),
     ],
     ids=["clean", "at-max", "custom-max"],
 )
@@ -655,7 +692,7 @@ def test_stage_direction_passes(content: str) -> None:
         (
             0,
             "I messed up the quarterly report and I feel like an idiot.",
-            Rules(turns=6, language="ru"),
+            Rules(turns=6, filters=FiltersSection(language="ru")),
             "turn 1 (client) has 46 of 46 letters in Latin script, expected Cyrillic",
         ),
     ],
@@ -676,12 +713,12 @@ def test_language_drift_rejects(index: int, content: str, rules: Rules, detail: 
         ("Straße, İstanbul, Łódź, Nguyễn: all Latin.", RULES),
         ("Да, okay then.", RULES),  # fewer than three foreign letters
         (words(100) + " Ωμέγα.", RULES),  # five of 405 letters, under 2%
-        ("Я понимаю, это тяжело.", Rules(turns=6, language="ru")),
-        ("いいえ、大丈夫です。", Rules(turns=6, language="ja")),
+        ("Я понимаю, это тяжело.", Rules(turns=6, filters=FiltersSection(language="ru"))),
+        ("いいえ、大丈夫です。", Rules(turns=6, filters=FiltersSection(language="ja"))),
     ],
 )
 def test_language_drift_passes(content: str, rules: Rules) -> None:
-    turns = [(role, content) for role, _ in CLEAN_TURNS] if rules.language != "en" else None
+    turns = [(role, content) for role, _ in CLEAN_TURNS] if rules.filters.language != "en" else None
     d = dialogue(turns) if turns else dialogue(replace_turn(2, content))
     assert language_drift(d, rules) is None
 
@@ -721,9 +758,9 @@ def test_repetition_similarity_is_a_setting() -> None:
     # A retelling of turn 3 that shares 71% of its word sequence.
     turns = replace_turn(4, "I put a number in the wrong box and my boss saw it right away.")
     assert repetition(dialogue(turns), RULES) is None
-    assert repetition(dialogue(turns), Rules(turns=6, repeat_similarity=0.7)) == Reason(
-        name="repetition", detail="turn 5 (client) repeats turn 3 (71% the same words)"
-    )
+    assert repetition(
+        dialogue(turns), Rules(turns=6, filters=FiltersSection(repeat_similarity=0.7))
+    ) == Reason(name="repetition", detail="turn 5 (client) repeats turn 3 (71% the same words)")
 
 
 @pytest.mark.parametrize(
@@ -822,17 +859,17 @@ def speaker_words(counselor: int, client: int) -> list[tuple[str, str]]:
         (speaker_words(41, 10), RULES, "the counselor speaks 80% of the words, more than 80%"),
         (
             speaker_words(30, 20),
-            Rules(turns=6, max_share=0.55),
+            Rules(turns=6, filters=FiltersSection(max_share=0.55)),
             "the counselor speaks 60% of the words, more than 55%",
         ),
         (
             CLEAN_TURNS,
-            Rules(turns=6, counselor_max_words=10),
+            Rules(turns=6, filters=FiltersSection(counselor_max_words=10)),
             "turn 2 (counselor) has 12 words, over the counselor budget of 10",
         ),
         (
             CLEAN_TURNS,
-            Rules(turns=6, client_max_words=12),
+            Rules(turns=6, filters=FiltersSection(client_max_words=12)),
             "turn 3 (client) has 13 words, over the client budget of 12",
         ),
     ],
@@ -847,7 +884,10 @@ def test_monologue_rejects(turns: list[tuple[str, str]], rules: Rules, detail: s
         (CLEAN_TURNS, RULES),
         (speaker_words(40, 10), RULES),  # exactly 80%
         (speaker_words(10, 1), RULES),  # too few words to call it a monologue
-        (CLEAN_TURNS, Rules(turns=6, counselor_max_words=14, client_max_words=13)),
+        (
+            CLEAN_TURNS,
+            Rules(turns=6, filters=FiltersSection(counselor_max_words=14, client_max_words=13)),
+        ),
     ],
     ids=["clean", "at-share", "tiny", "within-budgets"],
 )
@@ -864,7 +904,7 @@ def test_monologue_passes(turns: list[tuple[str, str]], rules: Rules) -> None:
         (CLEAN_TURNS[:4], RULES, "ended after 4 turns, before the minimum of 6"),
         (
             CLEAN_TURNS,
-            Rules(turns=20, min_turns=15),
+            Rules(turns=20, filters=FiltersSection(min_turns=15)),
             "ended after 6 turns, before the minimum of 15",
         ),
         (
@@ -889,7 +929,7 @@ def test_monologue_passes(turns: list[tuple[str, str]], rules: Rules) -> None:
         ),
         (
             replace_turn(1, "Until next time, take care."),
-            Rules(turns=6, min_turns=4),
+            Rules(turns=6, filters=FiltersSection(min_turns=4)),
             "turn 2 (counselor) closes the session ('Until next time') before turn 4",
         ),
     ],
@@ -913,7 +953,7 @@ def test_premature_close_rejects(turns: list[tuple[str, str]], rules: Rules, det
             RULES,
         ),
         (replace_turn(2, "My physio session ended early because of a fire drill."), RULES),
-        (CLEAN_TURNS[:5], Rules(turns=6, min_turns=4)),
+        (CLEAN_TURNS[:5], Rules(turns=6, filters=FiltersSection(min_turns=4))),
     ],
     ids=[
         "clean",
@@ -1116,7 +1156,7 @@ SITUATION = (
         (
             replace_turn(2, "Her manager caught it, I mean."),
             {"situation": SITUATION},
-            Rules(turns=6, seed_span=4),
+            Rules(turns=6, filters=FiltersSection(seed_span=4)),
             "turn 3 (client) copies 4 consecutive words of the persona's situation",
         ),
     ],

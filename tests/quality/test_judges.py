@@ -19,7 +19,7 @@ from healme_synth.backends.scripted import ScriptedBackend
 from healme_synth.config import JudgeSection, RoleSection, load_pipeline
 from healme_synth.errors import ConfigError
 from healme_synth.prompts import Prompts
-from healme_synth.quality.judges.judge import (
+from healme_synth.quality.judges import (
     Judge,
     gate,
     judge,

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 
-from healme_synth.backends.requests import ViewError, check_alternation, turn_seed, view
 from healme_synth.backends.scripted import ScriptedBackend
 from healme_synth.config import RoleSection
 from healme_synth.prompts import Prompts
@@ -31,63 +30,6 @@ def dialogue(*contents: str, dialogue_id: str = "d1") -> Dialogue:
         run_seed=1,
         messages=[Message(role=roles[i % 2], content=c) for i, c in enumerate(contents)],  # type: ignore[arg-type]
     )
-
-
-def test_counselor_view_maps_client_to_user_and_own_turns_to_assistant() -> None:
-    d = dialogue("I failed.", "That sounds hard.", "It is.")
-    assert view(d, "counselor", "SYS") == [
-        {"role": "system", "content": "SYS"},
-        {"role": "user", "content": "I failed."},
-        {"role": "assistant", "content": "That sounds hard."},
-        {"role": "user", "content": "It is."},
-    ]
-
-
-def test_client_view_starts_with_its_opening_and_gets_the_note_on_the_last_turn() -> None:
-    d = dialogue("I failed.", "That sounds hard.")
-    assert view(d, "client", "SYS", opening="Hello.", notes={1: "(Answer.)"}) == [
-        {"role": "system", "content": "SYS"},
-        {"role": "user", "content": "Hello."},
-        {"role": "assistant", "content": "I failed."},
-        {"role": "user", "content": "That sounds hard.\n\n(Answer.)"},
-    ]
-
-
-@pytest.mark.parametrize(
-    ("contents", "speaker", "opening"),
-    [
-        (("I failed.",), "client", None),  # the client would answer its own turn
-        ((), "counselor", None),  # nothing to answer yet
-        (("I failed.", "Hard."), "counselor", None),  # ends with its own turn
-        (("I failed.",), "counselor", "Hello."),  # two user turns in a row
-    ],
-)
-def test_view_refuses_a_request_that_breaks_alternation(
-    contents: tuple[str, ...], speaker: str, opening: str | None
-) -> None:
-    with pytest.raises(ViewError):
-        view(dialogue(*contents), speaker, "SYS", opening=opening)  # type: ignore[arg-type]
-
-
-def test_check_alternation_accepts_only_system_then_user_assistant_ending_on_user() -> None:
-    check_alternation([{"role": "system", "content": ""}, {"role": "user", "content": ""}])
-    with pytest.raises(ViewError):
-        check_alternation([{"role": "user", "content": ""}])
-    with pytest.raises(ViewError):
-        check_alternation([{"role": "system", "content": ""}, {"role": "assistant", "content": ""}])
-
-
-def test_turn_seed_is_stable_and_distinct_per_coordinate() -> None:
-    base = turn_seed(1, "d1", 2, "counselor")
-    assert base == turn_seed(1, "d1", 2, "counselor")
-    others = {
-        turn_seed(2, "d1", 2, "counselor"),
-        turn_seed(1, "d2", 2, "counselor"),
-        turn_seed(1, "d1", 3, "counselor"),
-        turn_seed(1, "d1", 2, "client"),
-    }
-    assert base not in others and len(others) == 4
-    assert 0 <= base < 2**63
 
 
 def test_converse_runs_three_rounds_with_one_call_per_turn_over_the_batch() -> None:

@@ -16,7 +16,7 @@ from healme_synth import pipeline, safety
 from healme_synth.backends.scripted import ScriptedBackend
 from healme_synth.config import SafetySection, load_pipeline
 from healme_synth.errors import ConfigError
-from healme_synth.output.shards import from_row, to_row
+from healme_synth.output import from_row, to_row
 from healme_synth.output.transcripts import read_transcripts
 from healme_synth.prompts import Prompts
 from healme_synth.records import Probe, SafetyCheck

@@ -14,7 +14,7 @@ import yaml
 from healme_synth import pipeline
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError
-from healme_synth.output import export
+from healme_synth.output import export, write_personas
 from healme_synth.records import HEALME_TRAP_LABELS, Persona
 from healme_synth.seeds import importers
 from healme_synth.seeds.bank import load_personas
@@ -492,7 +492,7 @@ def test_imports_of_two_files_can_be_banked_together(tmp_path: Path) -> None:
     outs = []
     for name in ("cactus.json", "cactus.jsonl"):
         out = tmp_path / f"{name}.jsonl"
-        importers.write_personas(import_seeds("cactus", DATA / name).personas, out)
+        write_personas(import_seeds("cactus", DATA / name).personas, out)
         outs.append(out)
     assert len(load_personas(outs)) == 5
 
