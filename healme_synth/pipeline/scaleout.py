@@ -25,18 +25,18 @@ class ChunkPlayer:
     def __init__(self, pipeline_path: str) -> None:
         from healme_synth.backends import build_backends
         from healme_synth.config import load_pipeline
-        from healme_synth.pipeline import generate as pipeline
+        from healme_synth.pipeline.plan import plan
 
-        self.plan = pipeline.plan(load_pipeline(Path(pipeline_path)))
+        self.plan = plan(load_pipeline(Path(pipeline_path)))
         self.backends = build_backends(self.plan.pipeline.config)
         self.models = {role: b.label for role, b in self.backends.items()}
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list[Any]]:
-        from healme_synth.pipeline import generate as pipeline
+        from healme_synth.pipeline.chunk import Progress, new_dialogue, process
 
         indexes = [int(i) for i in batch["id"]]
-        chunk = [pipeline.new_dialogue(self.plan, i, self.models) for i in indexes]
-        tokens = pipeline.process(self.plan, chunk, self.backends, pipeline.Progress())
+        chunk = [new_dialogue(self.plan, i, self.models) for i in indexes]
+        tokens = process(self.plan, chunk, self.backends, Progress())
         # The batch's non-turn tokens ride on its first row, so the driver's sums are exact.
         return {
             "id": indexes,

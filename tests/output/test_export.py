@@ -17,8 +17,7 @@ import yaml
 from healme_synth import pipeline
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError
-from healme_synth.output import export
-from healme_synth.output.shards import ShardWriter
+from healme_synth.output import ShardWriter, export
 from tests.conftest import scripted_config
 from tests.helpers import CSV_CLIENT as CLIENT
 from tests.helpers import CSV_COUNSELOR as COUNSELOR

@@ -24,7 +24,7 @@ from healme_synth.backends import ChatTurn, Completion, GenParams
 from healme_synth.backends.scripted import ScriptedBackend
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError
-from healme_synth.output.shards import ShardWriter, to_row
+from healme_synth.output import ShardWriter, to_row
 from healme_synth.pipeline.journal import ChunkLog, peek, read_chunk, restore
 from healme_synth.records import Dialogue, Message, Tokens
 from tests.conftest import ROOT, cli, scripted_config
