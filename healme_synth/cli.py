@@ -23,7 +23,7 @@ from healme_synth.errors import ConfigError, HealmeError
 from healme_synth.output import export as export_formats
 from healme_synth.output import summary_line, transcripts, type_rows, write_personas
 from healme_synth.records import Counts, JudgeSummary, Manifest, Message
-from healme_synth.roleplay.protocols import Protocol, available_protocols, load_protocol
+from healme_synth.roleplay import Protocol, available_protocols, load_protocol
 from healme_synth.seeds import importers
 
 app = typer.Typer(

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from healme_synth import roleplay, safety
-from healme_synth.backends.batch import Backend, run_sync
+from healme_synth.backends import Backend, run_sync
 from healme_synth.pipeline.journal import ChunkLog
 from healme_synth.pipeline.plan import Plan
 from healme_synth.pipeline.totals import add_tokens
 from healme_synth.quality import filters, uptake
 from healme_synth.quality import judges as judging
-from healme_synth.quality.dedup import NearDuplicates
-from healme_synth.records.dialogue import Dialogue, Message, Tokens
+from healme_synth.records import Dialogue, Message, Tokens
+
+if TYPE_CHECKING:  # datasketch pulls in scipy (about 0.5 s): imported when a run de-duplicates
+    from healme_synth.quality.dedup import NearDuplicates
 
 
 @dataclass

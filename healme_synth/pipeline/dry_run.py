@@ -8,14 +8,13 @@ from collections.abc import Sequence
 
 from healme_synth import roleplay
 from healme_synth.backends.scripted import ScriptedBackend
-from healme_synth.config.roles import RoleSection
+from healme_synth.config import RoleSection
 from healme_synth.errors import ConfigError
 from healme_synth.prompts import Prompts
 from healme_synth.quality import judges as judging
 from healme_synth.quality.judges.panel import Judge
-from healme_synth.records.dialogue import Dialogue, Message
-from healme_synth.records.persona import Persona
-from healme_synth.roleplay.protocols import Protocol
+from healme_synth.records import Dialogue, Message, Persona
+from healme_synth.roleplay import Protocol
 
 # Sampling settings for the planner's render check above (the scripted reply is not used).
 PLAN_CHECK = RoleSection.model_validate({"model": "check"})

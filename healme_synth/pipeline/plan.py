@@ -6,19 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from healme_synth import roleplay, safety
-from healme_synth.config.filters import FiltersSection
-from healme_synth.config.models import VllmModel
-from healme_synth.config.pipeline import Pipeline, PipelineConfig
-from healme_synth.config.roles import RoleSection
+from healme_synth.config import FiltersSection, Pipeline, PipelineConfig, RoleSection, VllmModel
 from healme_synth.errors import ConfigError
 from healme_synth.pipeline.dry_run import template_problems
 from healme_synth.prompts import Prompts
 from healme_synth.quality import filters
 from healme_synth.quality.judges.panel import Judge, load_judges
-from healme_synth.records.persona import Persona
-from healme_synth.roleplay.protocols import Protocol, load_protocol
-from healme_synth.seeds import sampler
-from healme_synth.seeds.bank import load_personas, sample_personas
+from healme_synth.records import Persona
+from healme_synth.roleplay import Protocol, load_protocol
+from healme_synth.seeds import load_personas, sample_personas, sampler
 
 
 @dataclass

@@ -8,19 +8,15 @@ from collections import Counter
 from pathlib import Path
 
 from healme_synth import safety
-from healme_synth.backends.batch import Backend
-from healme_synth.backends.factory import build_backends
+from healme_synth.backends import Backend, build_backends
 from healme_synth.errors import ConfigError
-from healme_synth.output import ShardWriter
-from healme_synth.output.files import atomic_write
-from healme_synth.output.rows import to_row
+from healme_synth.output import ShardWriter, atomic_write, to_row
 from healme_synth.pipeline.plan import Plan, training_system
 from healme_synth.pipeline.run_dir import fresh_dir
 from healme_synth.pipeline.totals import add_tokens, failure_errors
 from healme_synth.quality import filters
 from healme_synth.quality import judges as judging
-from healme_synth.records.dialogue import Dialogue, Tokens
-from healme_synth.records.manifest import Counts, JudgeReport
+from healme_synth.records import Counts, Dialogue, JudgeReport, Tokens
 
 
 def refilter(p: Plan, dialogues: list[Dialogue], out_dir: Path, overwrite: bool) -> Counts:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from healme_synth.backends.batch import Backend
+from healme_synth.backends import Backend
 from healme_synth.backends.scripted import ScriptedBackend
-from healme_synth.config.models import ScriptedModel
+from healme_synth.config import ScriptedModel
 from healme_synth.errors import ConfigError
 from healme_synth.pipeline.chunk import Progress, process
 from healme_synth.pipeline.plan import Plan
-from healme_synth.records.dialogue import Dialogue
+from healme_synth.records import Dialogue
 
 
 def render_calls(p: Plan, persona_id: str) -> list[tuple[str, list[Any]]]:

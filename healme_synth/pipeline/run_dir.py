@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from healme_synth.errors import ConfigError
-from healme_synth.output.files import atomic_write
+from healme_synth.output import atomic_write
 from healme_synth.pipeline.journal import START, RunStart, read_start, sample_sha256
 from healme_synth.pipeline.plan import Plan
 

@@ -38,8 +38,7 @@ from healme_synth.records import (
     SafetyCheck,
     Tokens,
 )
-from healme_synth.roleplay import crisis
-from healme_synth.roleplay.protocols import Protocol
+from healme_synth.roleplay import Protocol, crisis
 from healme_synth.safety import probes, risk
 from healme_synth.seeds import questionnaires
 

@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError, field_validator
 from healme_synth.config import SafetySection
 from healme_synth.errors import ConfigError
 from healme_synth.records import Dialogue, Persona, Probe, Record
-from healme_synth.roleplay.protocols import Protocol
+from healme_synth.roleplay import Protocol
 from healme_synth.safety.risk import CRITERIA, RISK_LABELS
 from healme_synth.seeds.quota import quota, stream
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from healme_synth.config import FiltersSection
 from healme_synth.records import Role
-from healme_synth.roleplay.protocols import Protocol
+from healme_synth.roleplay import Protocol
 
 
 def _unset_section() -> FiltersSection:

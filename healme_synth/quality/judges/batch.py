@@ -8,8 +8,7 @@ healme_synth.backends.requests.gen_params, the one place sampling settings are r
 
 from __future__ import annotations
 
-from healme_synth.backends import Backend, Completion, failure, usage
-from healme_synth.backends.requests import gen_params
+from healme_synth.backends import Backend, Completion, failure, gen_params, usage
 from healme_synth.config import RoleSection
 from healme_synth.prompts import Prompts
 from healme_synth.quality.judges.panel import Judge
