@@ -181,7 +181,8 @@ def test_requests_carry_sampling_schema_and_key_only_in_the_header(
             ],
         )
         backend.close()
-    free, constrained = server.seen.requests[-2:]
+    # The two requests are sent concurrently, so they may arrive in either order.
+    free, constrained = sorted(server.seen.requests[-2:], key=lambda r: r["seed"])
     assert sorted(free) == sorted(
         [
             "model",
