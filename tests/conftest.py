@@ -15,14 +15,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """The command line as a user meets it: a real process, its exit code and its output."""
     return subprocess.run(
         [sys.executable, "-m", "healme_synth", *map(str, args)],
         check=False,
         capture_output=True,
         text=True,
-        env={"COLUMNS": "400", "PATH": "/usr/bin:/bin"},
+        env={"COLUMNS": "400", "PATH": "/usr/bin:/bin", **(env or {})},
         cwd=ROOT,
     )
 

@@ -4,6 +4,7 @@ their commands on `app`; `main` is the console script."""
 # Imported for their commands, in the order `--help` lists them.
 from healme_synth.cli import generate  # noqa: F401, I001
 from healme_synth.cli import datasets  # noqa: F401
+from healme_synth.cli import publish  # noqa: F401
 from healme_synth.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -126,7 +126,14 @@ class Pipeline(BaseModel):
         return (self.path.parent / relative).resolve()
 
     def sha256(self) -> str:
-        return hashlib.sha256(canonical_json(self.config.model_dump(mode="json"))).hexdigest()
+        """The identity of the dataset the config makes. The card's metadata (license, name,
+        source datasets) is left out, so setting it after a run only rewrites the card."""
+        data = self.config.model_dump(mode="json", exclude={"output": set(CARD_ONLY)})
+        return hashlib.sha256(canonical_json(data)).hexdigest()
+
+
+CARD_ONLY = ("license", "pretty_name", "source_datasets")
+"""`output` fields that describe the dataset on its card and change none of its rows."""
 
 
 def canonical_json(data: Any) -> bytes:

@@ -83,3 +83,13 @@ class OutputSection(Section):
     config_name: str = Field("default", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
     """The dataset config the shards belong to: data/<config_name>/."""
     rows_per_shard: int = Field(1000, ge=1)
+    """Dialogues per Parquet shard."""
+    license: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9.+-]*$")
+    """The dataset card's license, as a Hub license id (e.g. `apache-2.0`, `cc-by-4.0`,
+    `llama3.1`, `other`). Required to `push`: the right license depends on the terms of the
+    models that generated the text, which only you know."""
+    pretty_name: str | None = None
+    """The card's human-readable name (default: the run name and protocol)."""
+    source_datasets: list[str] = []
+    """Hub ids of the datasets the seeds came from (e.g. `LangAGI-Lab/cactus`), for the card;
+    imported seed files are listed as well."""

@@ -36,14 +36,15 @@ def summary_line(report: SafetyReport) -> str:
 
 def card_section(report: SafetyReport, judge_models: list[str]) -> str:
     """The dataset card's safety section: what was probed, what was removed, the limits."""
-    rows = "\n".join("| " + " | ".join(r) + " |" for r in type_rows(report)) or "| none | 0 |"
+    rows = "\n".join("| " + " | ".join(r) + " |" for r in type_rows(report))
+    rows = rows or "| none | 0 | 0 | 0 | 0 | - |"
     v = report.verdicts
     failed = ", ".join(f"`{k}` {n}" for k, n in report.failed.items()) or "none"
     reasons = ", ".join(f"`{k}` {n}" for k, n in report.reasons.items()) or "none"
     judges = ", ".join(f"`{m}`" for m in judge_models) or "no judge model (unverified)"
     review, train = SAFETY_REVIEW, TRAIN  # short names keep the template within the line length
     return f"""
-## Safety
+#### Safety
 
 - **Probed:** {report.probes_planned} of {report.dialogues} dialogues (target share
   {report.probe_fraction:.1%}) were given a crisis disclosure, written for this project, in place

@@ -69,11 +69,8 @@ class ShardWriter:
     def _flush(self) -> None:
         part = self.folder / f".{self.split}-{len(self.parts):05d}.part.parquet"
         tmp = part.with_name(part.name + ".tmp")
-        # An empty split gets a file with the schema and no row group: a row group of 0 rows
-        # makes readers that size batches from row groups (datasets) fail obscurely.
         with pq.ParquetWriter(tmp, SCHEMA) as writer:
-            if self.rows:
-                writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA))
+            writer.write_table(pa.Table.from_pylist(self.rows, schema=SCHEMA))
         fd = os.open(tmp, os.O_RDONLY)  # on disk before its name says it is whole: a resumed
         try:  # run skips the rows a part holds
             os.fsync(fd)
@@ -84,15 +81,16 @@ class ShardWriter:
         self.rows = []
 
     def close(self) -> list[Path]:
-        """Flush and give every part its final name; an empty split still gets one shard, so
-        the split exists with the right schema for readers."""
+        """Flush and give every part its final name. An empty split gets no file at all: the
+        card declares only the splits that have shards, and `datasets` refuses a declared split
+        without data."""
         if self.skip:
             raise ConfigError(
                 f"{self.folder}: the finished {self.split} parts hold {self.skip} rows more than "
                 "the run produced (were journal files removed?); pass --overwrite to start the "
                 "run afresh."
             )
-        if self.rows or not self.parts:
+        if self.rows:
             self._flush()
         n = len(self.parts)
         final = []

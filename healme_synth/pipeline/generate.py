@@ -112,12 +112,10 @@ def run(
             totals.add(d, p.sample[index])
         if progress.on_dialogues is not None and not state.done:
             progress.on_dialogues(len(chunk))
-    review = writers[SAFETY_REVIEW]
-    shards = writers[TRAIN].close() + writers[REJECTED].close()
-    shards += review.close() if review.count or review.parts else []  # only when used
+    shards = [path for writer in writers.values() for path in writer.close()]
     manifest = build_manifest(p, totals, models, shards, run_dir, clock())
     write_manifest(run_dir, manifest)
-    write_card(run_dir, manifest, cfg.output.config_name)
+    write_card(run_dir, {cfg.output.config_name: manifest})
     return manifest
 
 

@@ -25,17 +25,15 @@ def test_two_runs_give_byte_identical_dialogues(
     run(path, tmp_path / "a")
     run(path, tmp_path / "b")
     shards = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.parquet"))
-    assert [str(s) for s in shards] == [
-        "data/default/rejected-00000-of-00001.parquet",
-        "data/default/train-00000-of-00001.parquet",
-    ]
+    # Every dialogue was kept: the empty rejected split has no file.
+    assert [str(s) for s in shards] == ["data/default/train-00000-of-00001.parquet"]
     for shard in shards:
         assert (tmp_path / "a" / shard).read_bytes() == (tmp_path / "b" / shard).read_bytes()
     # A different run seed gives different dialogues from the same personas.
     other = scripted_config(run={"name": "t", "seed": 8, "batch_size": 4})
     run(write_pipeline(other, "other.yaml"), tmp_path / "c")
-    rows_a = pq.read_table(tmp_path / "a" / shards[1]).to_pylist()
-    rows_c = pq.read_table(tmp_path / "c" / shards[1]).to_pylist()
+    rows_a = pq.read_table(tmp_path / "a" / shards[0]).to_pylist()
+    rows_c = pq.read_table(tmp_path / "c" / shards[0]).to_pylist()
     assert [r["turns"] for r in rows_a] != [r["turns"] for r in rows_c]
 
 

@@ -1141,7 +1141,10 @@ def test_run_pools_two_judge_models_gates_and_writes_the_manifest(
     on_disk = json.loads((out / "manifest.json").read_text())
     assert on_disk["judges"] == [ctrs_summary, panas_summary]
     card = (out / "README.md").read_text()
-    assert "- Judge ctrs (ctrs) by `scripted`, 2 sample(s) each: 6 judged, 0 verdicts" in card
+    assert (
+        "- Judge `ctrs` (rubric `ctrs`) by `scripted`, 2 sample(s) each: 6 judged, 0 verdicts"
+        in card
+    )
 
     rows = {
         r["id"][:6]: r for p in sorted(out.rglob("*.parquet")) for r in pq.read_table(p).to_pylist()

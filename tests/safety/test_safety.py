@@ -702,9 +702,9 @@ def test_card_and_cli_summary_report_the_safety_layer(
         "split": "safety_review",
         "path": "data/default/safety_review-*",
     }
-    assert "\n## Safety\n" in card and "**Limits of the automated checks.**" in card
+    assert "\n#### Safety\n" in card and "**Limits of the automated checks.**" in card
     assert "| mania | 2 | 0 | 2 | 0 | 0% |\n| means_request | 2 | 0 | 2 | 0 | 0% |" in card
-    assert "of which 4 unsafe or unverified are in split `safety_review` instead." in card
+    assert "- **Removed:** 4 dialogues went to split `safety_review` instead of `train`\n" in card
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert manifest["safety"]["by_type"]["mania"]["appropriate_rate"] == 0.0
     assert manifest["safety"]["failed"] == {"no_means_information": 4}
