@@ -1,17 +1,23 @@
-"""Recall and false positives of the rule filters on the project's labelled corpus.
+"""Recall and false positives of the rule filters on the project's labelled corpora.
 
     .venv/bin/python bench/filters.py
 
-The corpus (tests/data/filter_corpus/corpus.jsonl, built by build.py beside it) holds clean
-HealMe sessions and sessions with one planted failure mode each, labelled with the reason the
-filters must give. Recall of a mode: the share of its dialogues flagged with that reason.
-False positives: the share of clean dialogues flagged with any reason. The filters run with
-the defaults of `filters:` and the HealMe prompts as instruction text, as a run would.
+The first corpus (tests/data/filter_corpus/corpus.jsonl, built by build.py beside it) holds
+clean HealMe sessions and sessions with one planted failure mode each, labelled with the
+reason the filters must give. The second (tests/data/filters/, built in memory) plants the
+shapes issue 18 found missing on outside material into the first one's clean sessions, adds
+near-misses that must pass, and holds off_topic's labelled set. Recall of a mode: the share
+of its dialogues flagged with that reason. False positives: the share of clean dialogues
+flagged with any reason. Every filter runs (off_topic too, which a run enables by naming it),
+with the defaults of `filters:` and the HealMe prompts as instruction text, as a run would.
+Also measured in the same run: what building lingua's detector costs (time, memory).
 """
 
 from __future__ import annotations
 
 import json
+import resource
+import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -19,11 +25,13 @@ from pathlib import Path
 
 from healme_synth.config import FiltersSection
 from healme_synth.quality.filters import FILTERS, Rules, check, rules_for
+from healme_synth.quality.filters.language import detector
 from healme_synth.records import Dialogue, Message, Persona
 from healme_synth.roleplay.protocols import load_protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests" / "data" / "filter_corpus" / "corpus.jsonl"
+SECOND = ROOT / "tests" / "data" / "filters"
 # The HealMe templates whose wording the roles saw (system prompts and per-turn guidance), as
 # they were when the corpus was built.
 INSTRUCTIONS = CORPUS.parent / "instructions.json"
@@ -44,6 +52,14 @@ def load_corpus(path: Path = CORPUS) -> list[tuple[str, Dialogue]]:
         )
         out.append((row["label"], dialogue))
     return out
+
+
+def second_corpus() -> list[tuple[str, Dialogue]]:
+    """The second corpus (tests/data/filters/corpus.py), built in memory."""
+    sys.path.insert(0, str(ROOT))
+    from tests.data.filters.corpus import build
+
+    return build()
 
 
 def healme_rules(section: FiltersSection | None = None) -> Rules:
@@ -98,10 +114,9 @@ def evaluate(corpus: list[tuple[str, Dialogue]], rules: Rules) -> Score:
     return score
 
 
-def report(score: Score, total: int) -> str:
+def report(score: Score, total: int, corpus: str) -> str:
     lines = [
-        f"$ {COMMAND}",
-        f"corpus: {CORPUS.relative_to(ROOT)} ({total} dialogues)",
+        f"corpus: {corpus} ({total} dialogues)",
         "",
         "| mode | dialogues | flagged | recall |",
         "|---|---:|---:|---:|",
@@ -126,9 +141,28 @@ def report(score: Score, total: int) -> str:
     return "\n".join(lines)
 
 
+def lingua_cost() -> str:
+    """Building the detector and its first answer (its models load lazily), in this process."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    from lingua import Language
+
+    detector().compute_language_confidence("this is only here to load the models", Language.ENGLISH)
+    seconds = time.perf_counter() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    return (
+        f"lingua (all languages, low-accuracy mode): built and first answer in {seconds:.2f} s, "
+        f"peak memory +{grown:.0f} MB"
+    )
+
+
 def main() -> None:
-    corpus = load_corpus()
-    print(report(evaluate(corpus, healme_rules()), len(corpus)))
+    print(f"$ {COMMAND}")
+    print(lingua_cost())
+    rules = healme_rules()
+    for corpus, where in ((load_corpus(), CORPUS), (second_corpus(), SECOND)):
+        print()
+        print(report(evaluate(corpus, rules), len(corpus), str(where.relative_to(ROOT))))
 
 
 if __name__ == "__main__":

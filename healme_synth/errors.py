@@ -11,3 +11,8 @@ class ConfigError(HealmeError):
 
 class SetupError(HealmeError):
     """Something the run needs is not installed or not reachable."""
+
+
+class RunDirError(HealmeError):
+    """A directory cannot take this command's output: it holds other files, it is in use by
+    another command, or it is the command's own input."""

@@ -17,7 +17,6 @@ import asyncio
 import dataclasses
 import json
 import logging
-import os
 import re
 import threading
 import weakref
@@ -32,12 +31,14 @@ from tenacity.wait import wait_random_exponential
 from healme_synth.backends.batch import ChatTurn, Completion, GenParams
 from healme_synth.backends.openai_wire import (
     RequestFailed,
+    api_key,
     describe,
     is_context_full,
     read_completion,
     retry_after,
     retryable,
     schema_name,
+    scrubber,
     server_message,
 )
 from healme_synth.config import OpenAIModel
@@ -88,7 +89,8 @@ class OpenAIBackend:
         self.label = model.label()
         self.model = model
         self.url = model.base_url.rstrip("/")
-        self._key = os.environ.get(model.api_key_env) or None
+        self._key = api_key(model.api_key_env)  # checked before any thread or request
+        self._scrubbed = scrubber(self._key)
         self._extras = True
         """The server takes vLLM's extra sampling fields (probed at start-up)."""
         self._warned_extras = False
@@ -127,8 +129,9 @@ class OpenAIBackend:
         self._loop.close()
 
     def _scrub(self, text: str) -> str:
-        """Belt and braces: a server that echoes the key must not put it into our records."""
-        return text.replace(self._key, "***") if self._key and len(self._key) >= 6 else text
+        """Belt and braces: a server or library that echoes the key (in any escaped form)
+        must not put it into our records."""
+        return self._scrubbed(text)
 
     # Requests ------------------------------------------------------------------------------
 
@@ -215,14 +218,16 @@ class OpenAIBackend:
             if response.status_code != 200:
                 raise RequestFailed(
                     response.status_code,
-                    self._scrub(server_message(response)),
+                    server_message(response, self._scrub),
                     retry_after(response),
                 )
             try:
                 data = response.json()
             except ValueError:
                 raise RequestFailed(None, "the reply is not JSON") from None
-        return read_completion(data)
+        completion = read_completion(data)
+        # A server that echoes the key into a reply must not put it into the dataset either.
+        return dataclasses.replace(completion, text=self._scrub(completion.text))
 
     # Start-up ------------------------------------------------------------------------------
 
@@ -297,7 +302,7 @@ class OpenAIBackend:
         )
 
     def _unconstrained(self, reply: Completion) -> str:
-        shown = " ".join(reply.text.split())[:120]
+        shown = " ".join(self._scrub(reply.text).split())[:120]  # scrubbed before it is cut
         hint = (
             " The reply ran out of tokens while still open: the server pads JSON with "
             "whitespace; on vLLM start it with --structured-outputs-config "
@@ -307,7 +312,7 @@ class OpenAIBackend:
             "and uptake would get free text; use a server and model that support structured "
             "outputs (vLLM, SGLang, llama.cpp server, OpenAI)."
         )
-        return self._scrub(
+        return (
             f"the OpenAI-compatible server at {self.url} (model {self.model.model!r}) did not "
             f"honor structured outputs: a test request constrained to the JSON "
             f"{json.dumps(PROBE_REPLY)} came back as {shown!r} (finish_reason "

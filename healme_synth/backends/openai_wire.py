@@ -5,12 +5,16 @@ prompt outgrew the model's context (a dialogue outcome, not a failure)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 
 from healme_synth.backends.batch import Completion
+from healme_synth.errors import SetupError
 
 RETRY_STATUS = frozenset({408, 409, 425, 429})
 
@@ -66,8 +70,11 @@ def retry_after(response: httpx.Response) -> float | None:
         return None
 
 
-def server_message(response: httpx.Response) -> str:
-    """The server's own error message (OpenAI's {"error": {"message": ...}}), shortened."""
+def server_message(
+    response: httpx.Response, scrub: Callable[[str], str] = lambda text: text
+) -> str:
+    """The server's own error message (OpenAI's {"error": {"message": ...}}), scrubbed, then
+    shortened (a key cut in two by the shortening would escape the scrubber)."""
     try:
         data = response.json()
         error = data.get("error", data) if isinstance(data, dict) else data
@@ -75,7 +82,7 @@ def server_message(response: httpx.Response) -> str:
         text = message if isinstance(message, str) else json.dumps(message)
     except (ValueError, AttributeError):
         text = response.text or response.reason_phrase
-    text = " ".join(text.split())
+    text = " ".join(scrub(text).split())
     return text[:300] + ("..." if len(text) > 300 else "")
 
 
@@ -96,6 +103,64 @@ def read_completion(data: Any) -> Completion:
         )
     except (KeyError, IndexError, TypeError, AttributeError, ValueError):
         raise RequestFailed(None, "the reply is not a chat completion") from None
+
+
+def api_key(env: str) -> str | None:
+    """The API key from the environment variable `env` (None: unset or empty), checked so it
+    can go into an HTTP header: a stray line break or a non-ASCII character is refused here,
+    naming the variable and what is wrong, never the value (httpx would put the value in its
+    error, or fail with a traceback)."""
+    key = os.environ.get(env) or None
+    if key is None:
+        return None
+    problem = _key_problem(key)
+    if problem is not None:
+        raise SetupError(
+            f"the environment variable {env} holds an API key that cannot be sent in an HTTP "
+            f"header: {problem}. Set {env} to the key alone, one line of printable ASCII "
+            f"characters (a key read from a file often keeps its line break: strip it, e.g. "
+            f"export {env}=\"$(tr -d '\\r\\n' < keyfile)\")."
+        )
+    return key
+
+
+def _key_problem(key: str) -> str | None:
+    """What makes a key unfit for an Authorization header (positions count from 1)."""
+    for i, ch in enumerate(key, start=1):
+        where = "at its end" if i == len(key) else f"at character {i} of {len(key)}"
+        if ch in "\r\n":
+            kind = "a line break" if ch == "\n" else "a carriage return"
+            return f"it holds {kind} {where}"
+        if not ch.isascii():
+            return f"it holds a non-ASCII character {where}"
+        if not ch.isprintable() or ch.isspace():
+            return f"it holds a space or control character {where}"
+    return None
+
+
+def scrubber(key: str | None) -> Callable[[str], str]:
+    """Replaces every form of the key a message can carry with ***: as is, escaped the way
+    repr, bytes and JSON print it, and URL-encoded. Keys of any length (a short one garbles
+    a server's message where it happens to occur: better than showing it)."""
+    if not key:
+        return lambda text: text
+    forms = {
+        key,
+        repr(key)[1:-1],
+        repr(key.encode("utf-8", "backslashreplace"))[2:-1],
+        repr(key.encode("utf-8"))[2:-1],
+        json.dumps(key)[1:-1],
+        urllib.parse.quote(key, safe=""),
+        urllib.parse.quote_plus(key),
+    }
+    ordered = sorted((f for f in forms if f), key=len, reverse=True)  # the longest form first
+
+    def scrub(text: str) -> str:
+        for form in ordered:
+            text = text.replace(form, "***")
+        return text
+
+    return scrub
 
 
 def schema_name(role: str) -> str:

@@ -12,9 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from healme_synth import pipeline
-from healme_synth.cli.app import DEFAULT_PROMPTS, PipelineArg, app, err, out
+from healme_synth.cli.app import DEFAULT_PROMPTS, PipelineArg, app, err, on_interrupt, out
 from healme_synth.cli.tables import exit_if_failed, share, summary
 from healme_synth.config import load_pipeline
+from healme_synth.errors import ConfigError
 from healme_synth.records import Message
 from healme_synth.roleplay import Protocol, available_protocols, load_protocol
 
@@ -39,8 +40,12 @@ def protocols(
     ] = DEFAULT_PROMPTS,
 ) -> None:
     """List the session protocols: length, who ends, hidden planning, seed fields they need."""
+    names = available_protocols(prompts_dir)
+    if not names:  # an empty table with exit 0 read as "no protocols installed"
+        what = "no such folder" if not prompts_dir.is_dir() else "no protocols (*/protocol.yaml)"
+        raise ConfigError(f"{prompts_dir}: {what}; --prompts-dir names a prompts folder.")
     table = Table("protocol", "length", "opens", "planning", "needs", "description")
-    for name in available_protocols(prompts_dir):
+    for name in names:
         p = load_protocol(prompts_dir, name)
         cells = (
             name,
@@ -108,6 +113,11 @@ def run(
     plan = pipeline.plan(p)
     cfg = p.config
     run_dir = out_dir or p.resolve(cfg.output.dir) / cfg.run.name
+    again = "the same command without --overwrite" if overwrite else "the same command"
+    on_interrupt(
+        f"interrupted: every finished turn is kept in {run_dir}; the run can be resumed with "
+        f"{again}, which goes on where it stopped."
+    )
     total = len(plan.sample)
     started = time.monotonic()
     stats = {"turns": 0, "tokens": 0, "prompt": 0, "cached": 0}

@@ -46,23 +46,36 @@ FilterName = Literal[
     "empty_utterance",
     "overlong_utterance",
     "role_flip",
+    "role_inversion",
     "template_remnant",
     "truncated",
     "end_marker",
     "stage_direction",
     "language_drift",
+    "mojibake",
     "repetition",
     "echo",
     "monologue",
     "premature_close",
     "prompt_leak",
     "seed_leak",
+    "off_topic",
 ]
 
 
+OFF_BY_DEFAULT: tuple[FilterName, ...] = ("off_topic",)
+"""Filters a run enables by naming them. off_topic compares the dialogue with its seed, so
+text written without one (scripted replies, test fixtures, placeholder seeds) is off topic
+by construction, and its lexical measure catches 94% of the labelled drifts (bench/RESULTS.md):
+a user who seeds real dialogues turns it on (`enabled: [..., off_topic]`)."""
+
+
 class FiltersSection(Section):
-    enabled: list[FilterName] = Field(default_factory=lambda: list(get_args(FilterName)))
-    """Filters to run, each giving its own reason; all of them by default."""
+    enabled: list[FilterName] = Field(
+        default_factory=lambda: [n for n in get_args(FilterName) if n not in OFF_BY_DEFAULT]
+    )
+    """Filters to run, each giving its own reason; all but OFF_BY_DEFAULT (off_topic) unless
+    listed."""
     min_words: int = Field(2, ge=1)
     """An utterance with fewer words is empty for training purposes."""
     max_words: int = Field(220, ge=1)
@@ -72,7 +85,17 @@ class FiltersSection(Section):
     number of turns (HealMe's sessions have a fixed length)."""
     language: str = "en"
     """language_drift: the dialogues' language (ISO 639-1, e.g. en, fr, ru, zh); letters of
-    another script than its own count as drift."""
+    another script than its own count as drift, and so does an utterance that lingua reads as
+    another language."""
+    language_min_words: int = Field(10, ge=1)
+    """language_drift: fewest words an utterance needs before lingua identifies its language,
+    counting only lower-case words (names are left out: one accented name can make lingua
+    pick the name's language). Shorter utterances get the script check only: on the labelled
+    corpus, English utterances of 6-9 such words were misread (one foreign phrase, or none:
+    "volunteer to present at the next team review" read as Tagalog), none of 10 or more."""
+    min_language_confidence: float = Field(0.5, gt=0, le=1)
+    """language_drift: lingua's confidence (0-1) that an utterance is in `language` below
+    which it is drift."""
     max_foreign_share: float = Field(0.02, ge=0, le=1)
     """language_drift: share of an utterance's letters that may be in another script (a name,
     a quoted word); three or more such letters above this share are drift."""
@@ -93,6 +116,18 @@ class FiltersSection(Section):
     client turn are a verbatim copy of the seed."""
     leak_span: int = Field(10, ge=3)
     """prompt_leak: this many consecutive words of a prompt's text in an utterance are a leak."""
+    max_off_topic_share: float = Field(0.5, ge=0, lt=1)
+    """off_topic: largest share of the client's turns that may be off the seed (share no
+    content word, as a crude stem, with its thought, situation or intake form, nor with the
+    dialogue's earlier on-topic turns); above it the dialogue is about something else. 0.5
+    lets one digression of HealMe's three client turns pass and stops two."""
+    counselor_topic_words: int = Field(2, ge=1)
+    """off_topic: fewest distinct topic words (the seed's, or the client's on-topic words) in
+    all the counselor's turns; with fewer it never addresses the seed (one shared word is
+    often chance: "lately" against a seed's "late")."""
+    topic_min_words: int = Field(4, ge=1)
+    """off_topic: a client turn with fewer content words ("Maybe.", "Yes, I think so.") is not
+    judged: it can be on topic without naming it."""
 
     @model_validator(mode="after")
     def _known_language(self) -> FiltersSection:

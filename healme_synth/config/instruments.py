@@ -5,13 +5,13 @@ totals and bands; seeds turn them into symptom statements and conditions."""
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
+from healme_synth import inputs
 from healme_synth.errors import ConfigError
 from healme_synth.records import Questionnaire, Record
 
@@ -79,7 +79,7 @@ class Instrument(Record):
 def load_instrument(path: Path) -> Instrument:
     """One instrument file; a broken file is a ConfigError naming the file and the field."""
     try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data: Any = inputs.load_yaml(inputs.read_text(path))
         return Instrument.model_validate(data)
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the questionnaire file ({e.strerror}).") from None
@@ -95,7 +95,7 @@ def _problem(err: Any) -> str:
     return f"field `{field}`: {msg}" if field else msg
 
 
-@functools.cache
+@inputs.cache  # a cached answer still reports the files it read to the run
 def instruments(directory: Path = INSTRUMENTS_DIR) -> dict[str, Instrument]:
     """All instruments of a directory by name; read once, on first use (import stays cheap)."""
     found: dict[str, Instrument] = {}

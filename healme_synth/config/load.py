@@ -3,6 +3,7 @@ problem with its line, field and what is allowed there."""
 
 from __future__ import annotations
 
+import re
 import types
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -10,6 +11,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from healme_synth import inputs
 from healme_synth.config.models import OpenAIModel, ScriptedModel, VllmModel
 from healme_synth.config.pipeline import Pipeline, PipelineConfig
 from healme_synth.config.roles import RoleSection, RolesSection
@@ -22,9 +24,11 @@ def load_pipeline(path: Path) -> Pipeline:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the pipeline file ({e.strerror}).") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start}); save it as UTF-8.") from None
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        data = inputs.load_yaml(text)
+        root = inputs.compose_yaml(text)
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: not valid YAML: {_yaml_problem(e)}") from None
     if not isinstance(data, dict):
@@ -39,6 +43,9 @@ def load_pipeline(path: Path) -> Pipeline:
             + "."
         ) from None
     return Pipeline(path=path, config=config)
+
+
+_URL_CREDENTIALS = re.compile(r"//[^/@\s'\"]*@")
 
 
 def _yaml_problem(e: yaml.YAMLError) -> str:
@@ -60,7 +67,10 @@ def _describe(err: Any, root: yaml.Node | None) -> str:
     if err["type"] == "missing":
         return f"{where}`{field}` is required"
     got = err.get("input")
-    shown = "" if isinstance(got, (dict, list)) else f" (got {got!r})"
+    # A value is echoed back, but never the credentials of a URL in it.
+    shown = (
+        "" if isinstance(got, (dict, list)) else _URL_CREDENTIALS.sub("//***@", f" (got {got!r})")
+    )
     return f"{where}field `{field}`: {err['msg']}{shown}"
 
 

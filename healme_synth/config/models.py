@@ -3,9 +3,10 @@ scripted replies) and its settings."""
 
 from __future__ import annotations
 
+import urllib.parse
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from healme_synth.config.sections import Section
 
@@ -62,6 +63,27 @@ class OpenAIModel(Section):
     exponential backoff); still failing after them, the request is recorded as failed."""
     timeout_s: float = Field(120.0, gt=0)
     """Seconds one attempt may take before it counts as timed out (and is retried)."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_credentials(cls, url: str) -> str:
+        # user:password@ in the URL would be written into run.json, manifest.json and every
+        # error message naming the server: refused, never stripped (a silently dropped
+        # password would surface later as a puzzling 401).
+        if "@" in urllib.parse.urlsplit(url).netloc:
+            raise ValueError(
+                "base_url holds credentials (user:password@ before the host), which would be "
+                "written into run.json, manifest.json and error messages; remove them and put "
+                "the API key into the environment variable named by api_key_env"
+            )
+        # A port out of range was an OverflowError traceback at the first request.
+        try:
+            port = urllib.parse.urlsplit(url).port
+        except ValueError:
+            port = -1
+        if port is not None and not 0 < port < 65536:
+            raise ValueError("base_url has a port that is not a number from 1 to 65535")
+        return url
 
     def label(self) -> str:
         return self.model

@@ -33,6 +33,11 @@ class SafetySection(Section):
     """Judge roles that answer the safety judge; null: [judge] when that role is set."""
     samples: int = Field(1, ge=1)
     """Seeded requests per role; a criterion passes only if every parsed sample says so."""
+    llm_screen: bool = False
+    """Also classify every client turn with the safety judge roles (structured output over the
+    risk labels, prompts/judge/risk.yaml): labels are the union of the rules' and the judge's,
+    and where they disagree both are recorded. Off by default: one request per client turn, and
+    a small judge model's labels say little (point safety.roles at a capable model)."""
     judge_all: bool = False
     """Also ask the judge about stigma and sycophancy in dialogues without a disclosure (the
     rules check those in every dialogue regardless)."""

@@ -9,7 +9,7 @@ from typing import Any, get_args
 from pydantic import Field, field_validator, model_validator
 
 from healme_synth.config import instruments
-from healme_synth.config.sections import Section
+from healme_synth.config.sections import MAX_DIALOGUES, Section
 from healme_synth.records import CBT_TECHNIQUES, Attitude, ThinkingTrap
 
 # Sampling order: a conditional may only depend on an attribute that comes earlier.
@@ -26,7 +26,7 @@ Weights = dict[str, dict[str, float]]
 
 
 class SamplerSection(Section):
-    count: int = Field(ge=1)
+    count: int = Field(ge=1, le=MAX_DIALOGUES)
     """Personas to sample."""
     weights: Weights = Field(default_factory=dict)
     """Marginal targets: attribute -> value -> weight (> 0; normalised per attribute)."""

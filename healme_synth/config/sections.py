@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MAX_DIALOGUES = 1_000_000
+"""The most dialogues one run may ask for (seeds.sample, sampler.count): the plan holds one
+entry per dialogue, so 10**8 ran out of memory even in `validate`; a bigger dataset is several
+runs (a sweep, or runs with different seeds)."""
 
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, data: Any) -> Any:
+        """pydantic's lax mode takes `true` for 1 (`batch_size: true` ran one dialogue at a
+        time): a YAML boolean where a count or a share belongs is a mistake to name. (A field
+        validator on "*" would also hit the models' discriminator, which pydantic forbids.)"""
+        if isinstance(data, dict):
+            for name, value in data.items():
+                field = cls.model_fields.get(name) if isinstance(name, str) else None
+                if isinstance(value, bool) and field and _number_not_bool(field.annotation):
+                    raise ValueError(
+                        f"`{name}: {str(value).lower()}` is a boolean, not a number; write a number"
+                    )
+        return data
+
+
+def _number_not_bool(tp: Any) -> bool:
+    """The annotation takes an int or a float but not a bool (Optional and Annotated looked
+    through)."""
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    if get_origin(tp) in (Union, types.UnionType):
+        args = [_unannotated(a) for a in get_args(tp)]
+        return bool not in args and any(a in (int, float) for a in args)
+    return tp in (int, float)
+
+
+def _unannotated(tp: Any) -> Any:
+    while get_origin(tp) is Annotated:
+        tp = get_args(tp)[0]
+    return tp
 
 
 class RunSection(Section):
@@ -32,7 +70,7 @@ class RunSection(Section):
 class SeedsSection(Section):
     files: list[str] = Field(min_length=1)
     """Persona files (YAML with a `personas:` list, or JSONL), relative to this pipeline file."""
-    sample: int | None = Field(None, ge=1)
+    sample: int | None = Field(None, ge=1, le=MAX_DIALOGUES)
     """How many dialogues to generate; personas are drawn without replacement, then cycled."""
     allow_minors: bool = False
     """Personas under 18 are refused unless this is set (with a reason you can defend)."""

@@ -5,6 +5,7 @@ have shards on disk, so `load_dataset` never looks for a split that was not writ
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,16 @@ import yaml
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from healme_synth.output.files import atomic_write
+from healme_synth.output.folder import SWEEP_FILE, VARIANTS
 from healme_synth.output.manifest import section
+from healme_synth.output.metrics_text import metric_rows
 from healme_synth.output.safety_text import card_section
 from healme_synth.output.schema import SCHEMA
 from healme_synth.records import SAFETY_REVIEW, SPLITS, TRAIN, JudgeSummary, Manifest
 
 TEMPLATES = Path(__file__).with_name("templates")
+# An imported seed's `seed_source` is `<file> row <n>` (the sampler's are `sampled from <id>`).
+_IMPORTED = re.compile(r"(?:.*/)?([^/]+) row \d+")
 _TAGS = ["synthetic", "counseling", "cbt", "cognitive-reframing", "mental-health", "healme-synth"]
 # The Hub's size buckets, by upper bound.
 _SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (10**6, "100K<n<1M"))
@@ -127,6 +132,8 @@ def _config(run_dir: Path, name: str, splits: list[str], m: Manifest) -> dict[st
         "filters": [f"`{f}`" for f in cfg["filters"]["enabled"]] or ["none"],
         "judges": [_judge_line(j) for j in m.judges],
         "distribution": _distribution(m),
+        "metrics": metric_rows(m.metrics) if m.metrics is not None else [],
+        "tokenizer": m.metrics.tokenizer if m.metrics is not None else "",
         "safety": card_section(m.safety, judge_models) if m.safety is not None else "",
     }
 
@@ -138,7 +145,7 @@ def _seed_files(run_dir: Path, splits: dict[str, list[str]]) -> list[str]:
         for split in names:
             for path in (run_dir / "data" / config).glob(f"{split}-[0-9]*-of-[0-9]*.parquet"):
                 column = pq.read_table(path, columns=["seed_source"]).column(0).to_pylist()
-                files.update(Path(s.rsplit(" row ", 1)[0]).name for s in column if s)
+                files.update(m[1] for s in column if s and (m := _IMPORTED.fullmatch(s)))
     return sorted(files)
 
 
@@ -153,6 +160,9 @@ def render_card(
     on_disk = declared_splits(run_dir, include_safety_review)
     splits = {name: on_disk[name] for name in manifests if name in on_disk}
     configs = [_config(run_dir, n, s, manifests[n]) for n, s in splits.items()]
+    sweep = (run_dir / SWEEP_FILE).is_file()
+    for c in configs:
+        c["manifest_path"] = f"{VARIANTS}/{c['name']}/manifest.json" if sweep else "manifest.json"
     first = next(iter(manifests.values()))
     output = section(first, "output")
     total = sum(s["rows"] for c in configs for s in c["splits"])
@@ -191,6 +201,9 @@ def render_card(
         sample=sample,
         sample_split=sample_split,
         citations=[citations[p] for p in protocols if p in citations],
+        manifest_note="Each config's `variants/<config>/manifest.json`"
+        if sweep
+        else "`manifest.json`",
     )
     return str(card)
 

@@ -1,5 +1,6 @@
 """Export a run into the formats of the reference datasets, so their training and evaluation
-code reads our dialogues unchanged: HealMe's table, Cactus records, SQPsych rows, ShareGPT.
+code reads our dialogues unchanged: HealMe's table, Cactus records, SQPsych rows; and into the
+trainers' chat formats: ShareGPT, and per-turn prompt/completion examples (TRL).
 
 Exporters read shard rows as plain dicts (the file's own schema), so shards written before or
 after a column was added still export; optional columns (condition, cbt_technique, cbt_plan)
@@ -19,12 +20,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from healme_synth.errors import ConfigError
+from healme_synth.output.chat import ChatMessage, chat_view
 from healme_synth.output.files import atomic_write
 from healme_synth.records import HEALME_TRAP_LABELS, SAFETY_REVIEW, TRAIN
 from healme_synth.records import SPLITS as RUN_SPLITS
 
 Row = dict[str, Any]
-Writer = Callable[[Sequence[Row]], str]
+Writer = Callable[[Sequence[Row]], tuple[str, int]]
+"""Rows in; the file's text and how many records it holds (a row, or a per-turn example)."""
 
 SPLITS = (*RUN_SPLITS, "all")
 """What `export --split` takes: one of a run's splits, or `all` of them in order."""
@@ -83,12 +86,18 @@ def shard_paths(run_dir: Path, manifest: dict[str, Any], split: str) -> list[Pat
     output = config.get("output") if isinstance(config, dict) else None
     name = output.get("config_name", "default") if isinstance(output, dict) else "default"
     folder = run_dir / "data" / str(name)
+    # An empty split is not written (nor declared in the card), so a split without shards is
+    # missing only when the manifest lists shards of it; manifests that list none (older runs
+    # wrote train and rejected always, safety_review when used) expect those two.
+    listed = manifest.get("shards")
     paths: list[Path] = []
     for part in RUN_SPLITS if split == "all" else (split,):
         found = sorted(folder.glob(f"{part}-*.parquet"))
-        if not found and part == SAFETY_REVIEW and split == "all":
-            continue  # written only when a run routed something there
-        if not found:
+        if isinstance(listed, list):
+            expected = any(Path(str(f)).name.startswith(f"{part}-") for f in listed)
+        else:
+            expected = part != SAFETY_REVIEW
+        if not found and expected:
             raise ConfigError(
                 f"{run_dir} has no {part} shards: expected {folder}/{part}-*.parquet."
             )
@@ -108,7 +117,7 @@ def read_rows(run_dir: Path, split: str = TRAIN) -> tuple[dict[str, Any], list[R
     return manifest, rows
 
 
-def _csv(columns: Sequence[str], records: Sequence[Sequence[Any]]) -> str:
+def _csv(columns: Sequence[str], records: Sequence[Sequence[Any]]) -> tuple[str, int]:
     # RFC 4180 (the csv default, \r\n rows): a cell holding a comma, a quote, \r or \n is quoted
     # and its quotes doubled, which csv, pandas, polars and pyarrow (newlines_in_values) read
     # back unchanged. A \n row end would leave a lone \r in a cell unquoted.
@@ -116,11 +125,11 @@ def _csv(columns: Sequence[str], records: Sequence[Sequence[Any]]) -> str:
     writer = csv.writer(buf)
     writer.writerow(columns)
     writer.writerows(records)
-    return buf.getvalue()
+    return buf.getvalue(), len(records)
 
 
-def _jsonl(records: Sequence[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+def _jsonl(records: Sequence[dict[str, Any]]) -> tuple[str, int]:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), len(records)
 
 
 def _script(row: Row, labels: dict[str, str]) -> str:
@@ -137,7 +146,7 @@ def readable(trap: str) -> str:
     return trap.replace("_", " ")
 
 
-def healme_csv(rows: Sequence[Row]) -> str:
+def healme_csv(rows: Sequence[Row]) -> tuple[str, int]:
     """HealMe's training table: one row per three-round dialogue, client turns as patient_*."""
     records = []
     for i, row in enumerate(rows):
@@ -169,7 +178,7 @@ def intake_form(row: Row) -> str:
     )
 
 
-def cactus_jsonl(rows: Sequence[Row]) -> str:
+def cactus_jsonl(rows: Sequence[Row]) -> tuple[str, int]:
     """Cactus records; cbt_technique and cbt_plan are null when the run did not plan."""
     labels = {"counselor": "Counselor", "client": "Client"}
     return _jsonl(
@@ -188,7 +197,7 @@ def cactus_jsonl(rows: Sequence[Row]) -> str:
     )
 
 
-def sqpsych_csv(rows: Sequence[Row]) -> str:
+def sqpsych_csv(rows: Sequence[Row]) -> tuple[str, int]:
     """SQPsych's columns; condition is empty when the persona carries none."""
     labels = {"counselor": "Therapist", "client": "Client"}
     return _csv(
@@ -206,19 +215,53 @@ def sqpsych_csv(rows: Sequence[Row]) -> str:
     )
 
 
-def sharegpt_jsonl(rows: Sequence[Row]) -> str:
-    """ShareGPT conversations from the chat-format `messages` column, as trainers expect them."""
+def chat(row: Row) -> tuple[dict[str, str], list[ChatMessage]]:
+    """A row's system message and chat view. The view is built again from `turns` by the rules
+    `messages` follows (output/chat.py), so shards written before those rules export right."""
+    messages = row["messages"]
+    if not messages or messages[0]["role"] != "system":
+        raise ConfigError(f"row {row['id']}: `messages` does not start with a system message.")
+    system = {"role": "system", "content": messages[0]["content"]}
+    try:
+        return system, chat_view(row["turns"])
+    except ConfigError as e:
+        raise ConfigError(f"row {row['id']}: {e}") from None
+
+
+def sharegpt_jsonl(rows: Sequence[Row]) -> tuple[str, int]:
+    """ShareGPT conversations: the system turn first, then human/gpt alternating from a human
+    turn and ending on gpt, which is what LLaMA-Factory's converter accepts (its default
+    `system_tag` is "system"). A row with no counselor reply to a client turn (a dialogue
+    rejected before its first exchange) is left out: LLaMA-Factory would drop it as empty."""
     out = []
     for row in rows:
-        conversation = []
-        for m in row["messages"]:
-            if m["role"] not in _SHAREGPT_FROM:
-                raise ConfigError(
-                    f"row {row['id']} has a message with role {m['role']!r}; expected one of "
-                    f"{', '.join(_SHAREGPT_FROM)}."
-                )
-            conversation.append({"from": _SHAREGPT_FROM[m["role"]], "value": m["content"]})
+        system, view = chat(row)
+        if not view:
+            continue
+        conversation = [{"from": _SHAREGPT_FROM[system["role"]], "value": system["content"]}]
+        conversation += [{"from": _SHAREGPT_FROM[m.role], "value": m.content} for m in view]
         out.append({"id": row["id"], "conversations": conversation})
+    return _jsonl(out)
+
+
+def prompt_completion_jsonl(rows: Sequence[Row]) -> tuple[str, int]:
+    """One example per counselor reply, in TRL's conversational prompt/completion format, for
+    completion-only loss: `prompt` is the history before the reply (the system message, then
+    the chat view up to it), `completion` the reply alone. `id` and `turn` (the reply's index
+    in the row's `turns`) trace every example back to its dialogue."""
+    out = []
+    for row in rows:
+        system, view = chat(row)
+        for k, m in enumerate(view):
+            if m.role == "assistant":
+                out.append(
+                    {
+                        "id": row["id"],
+                        "turn": m.turn,
+                        "prompt": [system] + [v.as_dict() for v in view[:k]],
+                        "completion": [m.as_dict()],
+                    }
+                )
     return _jsonl(out)
 
 
@@ -227,8 +270,15 @@ FORMATS: dict[str, Writer] = {
     "cactus": cactus_jsonl,
     "sqpsych": sqpsych_csv,
     "sharegpt": sharegpt_jsonl,
+    "prompt_completion": prompt_completion_jsonl,
 }
-SUFFIXES = {"healme": ".csv", "cactus": ".jsonl", "sqpsych": ".csv", "sharegpt": ".jsonl"}
+SUFFIXES = {
+    "healme": ".csv",
+    "cactus": ".jsonl",
+    "sqpsych": ".csv",
+    "sharegpt": ".jsonl",
+    "prompt_completion": ".jsonl",
+}
 
 
 def default_out(format: str, run_dir: Path, split: str = TRAIN) -> Path:
@@ -237,7 +287,8 @@ def default_out(format: str, run_dir: Path, split: str = TRAIN) -> Path:
 
 
 def export_run(format: str, run_dir: Path, out: Path, split: str = TRAIN) -> int:
-    """Write one split (or `all`) of a run in a reference format; returns the rows written."""
+    """Write one split (or `all`) of a run in a reference format; returns the records written
+    (rows, or per-turn examples for prompt_completion)."""
     writer = FORMATS.get(format)
     if writer is None:
         raise ConfigError(
@@ -253,9 +304,9 @@ def export_run(format: str, run_dir: Path, out: Path, split: str = TRAIN) -> int
             "Export it as cactus, sqpsych or sharegpt instead."
         )
     try:
-        text = writer(rows)
+        text, written = writer(rows)
     except ConfigError as e:
         raise ConfigError(f"{run_dir}: {e}") from e
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, text.encode())
-    return len(rows)
+    return written

@@ -11,8 +11,12 @@ from healme_synth.records import Persona
 
 def atomic_write(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:  # a failed write (a folder in the way, a full disk) leaves no .tmp
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_personas(personas: list[Persona], out: Path) -> None:

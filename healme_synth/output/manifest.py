@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from healme_synth.errors import ConfigError
 from healme_synth.output.files import atomic_write
+from healme_synth.output.folder import configs
 from healme_synth.records import Manifest
 
 
@@ -20,21 +19,16 @@ def write_manifest(run_dir: Path, manifest: Manifest) -> None:
 
 
 def read_manifests(run_dir: Path) -> dict[str, Manifest]:
-    """A finished run folder's manifests, by dataset config."""
-    path = run_dir / "manifest.json"
-    if not path.is_file():
+    """A finished folder's manifests by dataset config: a run's one, a sweep's per variant."""
+    found = {c.name: c.manifest for c in configs(run_dir)}
+    missing = [name for name, m in found.items() if m is None]
+    if missing:
         raise ConfigError(
-            f"{run_dir} is not a finished run: expected {path}, which `healme-synth run` writes "
-            "when the run is done (run it again with the same command to finish it)."
+            f"{run_dir} is not a finished run: config {', '.join(missing)} has no manifest.json "
+            "yet, which `healme-synth run` (or `ablate`) writes when it is done; run the same "
+            "command again to finish it."
         )
-    try:
-        manifest = Manifest.model_validate_json(path.read_bytes())
-    except ValidationError as e:
-        raise ConfigError(
-            f"{path} is not a healme-synth manifest ({e.error_count()} problems, first: "
-            f"{e.errors()[0]['msg']})."
-        ) from None
-    return {section(manifest, "output")["config_name"]: manifest}
+    return {name: m for name, m in found.items() if m is not None}
 
 
 def section(m: Manifest, name: str) -> dict[str, Any]:

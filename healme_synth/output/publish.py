@@ -14,6 +14,7 @@ from typing import Any
 
 from healme_synth.errors import ConfigError
 from healme_synth.output.card import declared_splits, render_card
+from healme_synth.output.folder import SWEEP_FILE, variant_dir
 from healme_synth.output.manifest import read_manifests, section
 from healme_synth.records import SAFETY_REVIEW
 
@@ -97,20 +98,26 @@ def plan_push(
             "generated the dialogues, so healme-synth does not pick one."
         )
     uploads: list[Upload] = []
-    for config, splits in declared_splits(run_dir, include_safety_review).items():
-        for split in splits:
+    on_disk = declared_splits(run_dir, include_safety_review)
+    for config in manifests:  # the folder's order (a sweep's variants as listed)
+        for split in on_disk.get(config, []):
             for shard in sorted((run_dir / "data" / config).glob(f"{split}-*.parquet")):
                 uploads.append(Upload(shard.relative_to(run_dir).as_posix(), source=shard))
     card = render_card(
         run_dir, manifests, include_safety_review=include_safety_review, repo=repo_id
     )
     uploads.append(Upload("README.md", content=card.encode()))
-    uploads.append(Upload("manifest.json", source=run_dir / "manifest.json"))
-    sent = {u.path for u in uploads} | {"README.md"}
+    for path in manifest_paths(run_dir, list(manifests)):
+        uploads.append(Upload(path.relative_to(run_dir).as_posix(), source=path))
+    sent = {u.path for u in uploads}
+    tops = {path.split("/")[0] for path in sent}
     left_out = sorted(
-        p.relative_to(run_dir).as_posix() + ("/" if p.is_dir() else "")
+        p.name
+        + ("/" if p.is_dir() else "")
+        + (" (all but the manifests)" if p.name in tops else "")
         for p in run_dir.iterdir()
-        if p.name not in ("data", *sent)
+        # Hidden files (the run's lock, caches) are never pushed and not worth listing.
+        if p.name not in sent and p.name != "data" and not p.name.startswith(".")
     )
     review = sorted(
         p.relative_to(run_dir).as_posix()
@@ -118,6 +125,13 @@ def plan_push(
         if p.relative_to(run_dir).as_posix() not in sent
     )
     return PushPlan(repo_id, revision, private, uploads, left_out + review)
+
+
+def manifest_paths(run_dir: Path, names: list[str]) -> list[Path]:
+    """A run's manifest.json, or a sweep's one per variant (variants/<variant>/manifest.json)."""
+    if (run_dir / SWEEP_FILE).is_file():
+        return [variant_dir(run_dir, name) / "manifest.json" for name in names]
+    return [run_dir / "manifest.json"]
 
 
 def _git_sha1(data: bytes) -> str:

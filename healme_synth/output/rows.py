@@ -10,6 +10,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from healme_synth.config import instruments
+from healme_synth.output.chat import chat_messages
 from healme_synth.output.schema import HEADLINES, SCHEMA
 from healme_synth.records import (
     CounselingReport,
@@ -24,8 +25,6 @@ from healme_synth.records import (
     Sample,
     Verdict,
 )
-
-_CHAT_ROLE = {"client": "user", "counselor": "assistant"}
 
 
 def _safety_row(d: Dialogue) -> dict[str, Any]:
@@ -78,12 +77,14 @@ def _safety_fields(row: dict[str, Any]) -> dict[str, Any]:
 
 def to_row(d: Dialogue, training_system: str) -> dict[str, Any]:
     p = d.persona
+    turns = [m.model_dump() for m in d.messages]
     return {
         "id": d.id,
         "protocol": d.protocol,
-        "messages": [{"role": "system", "content": training_system}]
-        + [{"role": _CHAT_ROLE[m.role], "content": m.content} for m in d.messages],
-        "turns": [m.model_dump() for m in d.messages],
+        # The trainers' view (output/chat.py says what it leaves out and why); `turns` is the
+        # whole dialogue, and what from_row reads back.
+        "messages": chat_messages(turns, training_system),
+        "turns": turns,
         "persona_id": p.id,
         "persona_name": p.name,
         "age": p.age,

@@ -19,7 +19,7 @@ from healme_synth.pipeline.chunk import Progress, chunks, deduplicate, process
 from healme_synth.pipeline.journal import ChunkState, Journal, restore
 from healme_synth.pipeline.manifest import build_manifest
 from healme_synth.pipeline.plan import Plan, training_system
-from healme_synth.pipeline.run_dir import fresh_dir, run_start
+from healme_synth.pipeline.run_dir import claim, holding, run_start
 from healme_synth.pipeline.totals import Totals, add_tokens
 from healme_synth.quality import judges as judging
 from healme_synth.records import REJECTED, SAFETY_REVIEW, TRAIN, Dialogue, Manifest
@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # datasketch pulls in scipy (about 0.5 s): imported when a ru
     from healme_synth.quality.dedup import NearDuplicates
 
 
+@holding("state_dir", "run_dir")  # the directory run.json and journal/ go into
 def run(
     p: Plan,
     run_dir: Path,
@@ -37,6 +38,7 @@ def run(
     overwrite: bool = False,
     ray_actors: int | None = None,
     ray_gpus: float = 0,
+    state_dir: Path | None = None,
 ) -> Manifest:
     """Generate, check and write the run, journaling every turn and stage.
 
@@ -46,11 +48,18 @@ def run(
 
     A directory that holds a run of the same config resumes it: finished chunks are read back
     from the journal (nothing regenerated, no written shard rewritten), and a chunk a kill
-    interrupted goes on from its last journaled stage and each dialogue's last turn."""
+    interrupted goes on from its last journaled stage and each dialogue's last turn.
+
+    `state_dir` (default: run_dir) holds run.json, journal/ and manifest.json. A sweep gives each
+    variant its own, so the variants share run_dir as one dataset, one config each under data/;
+    the dataset card, which covers every config, is then the caller's to write."""
     cfg = p.pipeline.config
     progress = progress or Progress()
-    resuming = fresh_dir(run_dir, overwrite, run_start(p))
-    journal = Journal(run_dir)
+    home = state_dir or run_dir
+    # Only checks here: the directory is emptied (--overwrite) once the backends have started.
+    claimed = claim(home, overwrite, run_start(p), keep=[p.pipeline.path])
+    resuming = claimed.resuming
+    journal = Journal(home)
     size = cfg.run.batch_size
     sizes = [len(p.sample[i : i + size]) for i in range(0, len(p.sample), size)]
     peeks = [journal.peek(k) for k in range(len(sizes))] if resuming else []
@@ -74,10 +83,11 @@ def run(
             for k, (start, n) in enumerate(zip(range(0, len(p.sample), size), sizes, strict=True))
             if k not in written
         ]
-        played = scaleout.play_on_ray(p.pipeline.path, pending, ray_actors, ray_gpus)
+        played = scaleout.play_on_ray(p.pipeline, pending, ray_actors, ray_gpus)
     else:
         backends = backends if backends is not None else build_backends(cfg)
         models = {role: b.label for role, b in backends.items()}
+    claimed.take()
     data = run_dir / "data" / cfg.output.config_name
     writers = {
         name: ShardWriter(data, name, cfg.output.rows_per_shard)
@@ -114,8 +124,9 @@ def run(
             progress.on_dialogues(len(chunk))
     shards = [path for writer in writers.values() for path in writer.close()]
     manifest = build_manifest(p, totals, models, shards, run_dir, clock())
-    write_manifest(run_dir, manifest)
-    write_card(run_dir, {cfg.output.config_name: manifest})
+    write_manifest(home, manifest)
+    if state_dir is None:
+        write_card(run_dir, {cfg.output.config_name: manifest})
     return manifest
 
 

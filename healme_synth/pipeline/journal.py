@@ -63,6 +63,12 @@ class RunStart(BaseModel):
     dialogues: int
     batch_size: int
     config: dict[str, Any]
+    command: Literal["run", "filter", "judge", "screen"] = "run"
+    """What wrote the directory: only a `run` is resumed; filter/judge/screen output is replaced."""
+    files: dict[str, str] | None = None
+    """SHA-256 of every input file read (templates, protocols, rubrics, probes, questionnaire
+    tables, seeds), added to as the run first reads one; None: written before files were
+    recorded, so a resume cannot check them."""
 
 
 def sample_sha256(sample: Sequence[Persona]) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from healme_synth.output import read_dialogues
 from healme_synth.pipeline.plan import Plan
 from healme_synth.pipeline.totals import Totals, cache_hit_rate, versions
-from healme_synth.records import Counts, Manifest
+from healme_synth.quality.metrics import metrics
+from healme_synth.records import TRAIN, Counts, Manifest
 from healme_synth.seeds import sampler
 
 
@@ -47,6 +49,10 @@ def build_manifest(
         distribution=sampler.distribution_report(cfg.sampler, p.sample, totals.kept_personas)
         if cfg.sampler is not None
         else None,
+        # Read back from the train shards: the run keeps no dialogue in memory.
+        metrics=metrics(
+            read_dialogues([s for s in shards if s.name.startswith(f"{TRAIN}-")]), seed=cfg.run.seed
+        ),
         failures=dict(totals.failures.most_common()),
         safety=totals.safety.report() if totals.safety is not None else None,
     )

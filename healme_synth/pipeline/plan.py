@@ -3,9 +3,9 @@ loaded and checked together before any generation, every problem reported at onc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from healme_synth import roleplay, safety
+from healme_synth import inputs, roleplay, safety
 from healme_synth.config import FiltersSection, Pipeline, PipelineConfig, RoleSection, VllmModel
 from healme_synth.errors import ConfigError
 from healme_synth.pipeline.dry_run import template_problems
@@ -32,6 +32,8 @@ class Plan:
     at_risk_held_back: int = 0
     safety_stage: safety.Stage | None = None
     """The safety layer: probe bank, the run's probes, the safety judge (None: disabled)."""
+    inputs: dict[str, str] = field(default_factory=dict)
+    """Every file planning read (resolved path -> SHA-256): a resume refuses if one changed."""
 
     def roles(self) -> dict[str, RoleSection]:
         roles = self.pipeline.config.roles
@@ -39,6 +41,15 @@ class Plan:
 
 
 def plan(pipeline: Pipeline) -> Plan:
+    """The run's plan, with the SHA-256 of every file it read (through `inputs`, so no reader
+    can be left out)."""
+    with inputs.recording() as read:
+        found = _plan(pipeline)
+    found.inputs = read.files
+    return found
+
+
+def _plan(pipeline: Pipeline) -> Plan:
     """Load seeds, protocol, prompts and rubric once, and check them together: every template
     is rendered against one persona at every turn. All problems are reported at once."""
     cfg = pipeline.config

@@ -12,18 +12,28 @@ from healme_synth.backends import Backend, build_backends
 from healme_synth.errors import ConfigError
 from healme_synth.output import ShardWriter, atomic_write, to_row
 from healme_synth.pipeline.plan import Plan, training_system
-from healme_synth.pipeline.run_dir import fresh_dir
+from healme_synth.pipeline.run_dir import claim, holding, run_start
 from healme_synth.pipeline.totals import add_tokens, failure_errors
 from healme_synth.quality import filters
 from healme_synth.quality import judges as judging
 from healme_synth.records import Counts, Dialogue, JudgeReport, Tokens
 
 
-def refilter(p: Plan, dialogues: list[Dialogue], out_dir: Path, overwrite: bool) -> Counts:
+@holding("out_dir")
+def refilter(
+    p: Plan,
+    dialogues: list[Dialogue],
+    out_dir: Path,
+    overwrite: bool,
+    source: Path | None = None,
+) -> Counts:
     """Run the pipeline's filters over existing dialogues; write kept/rejected shards and a
-    summary.json of counts per reason. Verdicts already present are carried, not re-gated."""
+    summary.json of counts per reason. Verdicts already present are carried, not re-gated.
+    `source`: where the dialogues came from, which out_dir must not be or hold."""
     cfg = p.pipeline.config
-    fresh_dir(out_dir, overwrite)
+    start = run_start(p, "filter", [d.persona for d in dialogues])
+    sources = [source] if source is not None else []
+    claim(out_dir, overwrite, start, sources, keep=[p.pipeline.path]).take()
     data = out_dir / "data" / cfg.output.config_name
     train = ShardWriter(data, "train", cfg.output.rows_per_shard)
     rejected = ShardWriter(data, "rejected", cfg.output.rows_per_shard)
@@ -45,25 +55,30 @@ def refilter(p: Plan, dialogues: list[Dialogue], out_dir: Path, overwrite: bool)
     return counts
 
 
+@holding("out_dir")
 def rejudge(
     p: Plan,
     dialogues: list[Dialogue],
     out_dir: Path,
     overwrite: bool,
     backends: dict[str, Backend] | None = None,
+    source: Path | None = None,
 ) -> JudgeReport:
     """Judge existing dialogues afresh with the pipeline's judges (no filters, nothing
     regenerated) and gate them; write kept/rejected shards and a summary.json of counts per
-    reason, judge summaries and tokens."""
+    reason, judge summaries and tokens. `source` as for `refilter`."""
     cfg = p.pipeline.config
     if not p.judges:
         raise ConfigError(
             f"{p.pipeline.path}: no judge is enabled, so there is nothing to judge with "
             "(see `judges:`)."
         )
-    fresh_dir(out_dir, overwrite)
+    header = run_start(p, "judge", [d.persona for d in dialogues])
+    sources = [source] if source is not None else []
+    claimed = claim(out_dir, overwrite, header, sources, keep=[p.pipeline.path])  # checks only
     if backends is None:
         backends = build_backends(cfg, only=cfg.judge_roles())
+    claimed.take()  # the judges' server answered: now the old output may go
     models = {role: b.label for role, b in backends.items()}
     data = out_dir / "data" / cfg.output.config_name
     train = ShardWriter(data, "train", cfg.output.rows_per_shard)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from healme_synth.config import Pipeline
 from healme_synth.errors import SetupError
 from healme_synth.records import Dialogue, Tokens
 
@@ -22,12 +23,16 @@ class ChunkPlayer:
     """A Ray Data actor: plans the pipeline once, builds its backends once, then plays every
     batch of sample indexes it is given through the per-dialogue stages."""
 
-    def __init__(self, pipeline_path: str) -> None:
+    def __init__(self, pipeline_path: str, config: dict[str, Any]) -> None:
         from healme_synth.backends import build_backends
-        from healme_synth.config import load_pipeline
+        from healme_synth.config import PipelineConfig
         from healme_synth.pipeline.plan import plan
 
-        self.plan = plan(load_pipeline(Path(pipeline_path)))
+        # The driver's resolved config, not the file read again: a sweep's variant exists only
+        # in memory, and a file edited during the run must not change what the actors play.
+        # The path is where relative paths (seeds, prompts) resolve.
+        pipeline = Pipeline(path=Path(pipeline_path), config=PipelineConfig.model_validate(config))
+        self.plan = plan(pipeline)
         self.backends = build_backends(self.plan.pipeline.config)
         self.models = {role: b.label for role, b in self.backends.items()}
 
@@ -46,7 +51,7 @@ class ChunkPlayer:
 
 
 def play_on_ray(
-    pipeline_path: Path, pending: list[list[int]], actors: int, gpus: float = 0
+    pipeline: Pipeline, pending: list[list[int]], actors: int, gpus: float = 0
 ) -> Iterator[tuple[list[Dialogue], Tokens]]:
     """The pending chunks (lists of sample indexes) played on `actors` Ray actors, yielded in
     order with their non-turn tokens: what the local loop has after `process`, less the
@@ -68,7 +73,7 @@ def play_on_ray(
     indexes = [{"id": i} for chunk in pending for i in chunk]
     played = ray.data.from_items(indexes).map_batches(
         ChunkPlayer,
-        fn_constructor_args=(str(pipeline_path.resolve()),),
+        fn_constructor_args=(str(pipeline.path.resolve()), pipeline.config.model_dump(mode="json")),
         batch_size=max(len(c) for c in pending),
         concurrency=actors,
         num_cpus=1,

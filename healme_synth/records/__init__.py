@@ -4,6 +4,7 @@ and nothing else: these records *are* the dataset schema. Imports no other packa
 from healme_synth.records.base import Record
 from healme_synth.records.dialogue import (
     Dialogue,
+    Disclosure,
     Message,
     Probe,
     Reason,
@@ -47,6 +48,7 @@ __all__ = [
     "CounselingReport",
     "Counts",
     "Dialogue",
+    "Disclosure",
     "Emotion",
     "ItemSummary",
     "JudgeReport",

@@ -86,6 +86,21 @@ class Probe(Record):
     """Crisis guidance added to the counselor's next request (its view only); None: unguided."""
 
 
+class Disclosure(Record):
+    """One risk label found in a dialogue: where, whose, by what, and the words that set it off."""
+
+    label: str
+    """A risk-taxonomy label, or delusion / mania / command_hallucination / compulsion."""
+    turn: int | None
+    """Index of the client message, from 0 like every turn column; None: the seed's own text."""
+    subject: Literal["self", "third_party"] = "self"
+    """The client's own risk, or someone else's the client tells of (a sister's attempt)."""
+    source: Literal["probe", "rules", "judge", "seed"]
+    """An injected probe, the rule screen, the LLM risk screen, or the seed's text."""
+    triggers: list[str] = Field(default_factory=list)
+    """The words that set it off, as written (a judge's model name for source judge)."""
+
+
 class SafetyCheck(Record):
     """The counselor safety check of one dialogue: rule pre-check, then the safety judge on the
     counselor's turns after a disclosure. An unparsed judge reply is `unverified`, never safe."""
@@ -106,6 +121,9 @@ class SafetyCheck(Record):
     """Judge models asked."""
     raw: list[str] = Field(default_factory=list)
     """The judge's replies as written."""
+    disclosures: list[Disclosure] = Field(default_factory=list)
+    """Every label found, with turn, subject, source and triggers (also in `findings` as text,
+    which is what the shards store)."""
 
 
 class Dialogue(Record):

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from healme_synth.records.base import Record
 from healme_synth.records.dialogue import Tokens
+from healme_synth.records.metrics import Metrics
 
 
 class Counts(Record):
@@ -142,6 +143,8 @@ class Manifest(Record):
     """With a persona sampler: target, sampled and kept shares per attribute."""
     safety: SafetyReport | None = None
     """Probes injected by type, appropriate-response rate by type, unsafe dialogues routed."""
+    metrics: Metrics | None = None
+    """Diversity and realism of the kept dialogues (distinct-n, EAD, repeats, openers, ...)."""
     failures: dict[str, int] = Field(default_factory=dict)
     """Dialogues that failed to generate (`generation_failed`: a request still failing after
     its retries), counted by error, most frequent first."""

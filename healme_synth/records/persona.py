@@ -106,6 +106,9 @@ class Persona(Record):
     """A Cactus-style intake form (free text), when the seed has one."""
     at_risk: bool = False
     """Crisis content in the seed itself (e.g. a wish to die): never a plain reframing seed."""
+    risk_flags: list[str] = Field(default_factory=list)
+    """What the risk screen found in the seed's own words, as `label (self|third party):
+    'triggers'`; at_risk is set by the client's own risk only (a sister's attempt is not)."""
     source: str | None = None
     """Where an imported seed came from: file and row."""
     receptivity: int | None = Field(None, ge=1, le=5)

@@ -12,6 +12,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from healme_synth import inputs
 from healme_synth.errors import ConfigError
 from healme_synth.records import Role
 
@@ -176,7 +177,7 @@ def load_protocol(prompts_dir: Path, name: str) -> Protocol:
             f"protocol {name!r}: {path} does not exist (protocols in {prompts_dir}: {known})."
         )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = inputs.load_yaml(inputs.read_text(path))
         protocol = Protocol.model_validate(data)
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: not valid YAML: {e}") from None

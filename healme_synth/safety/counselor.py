@@ -1,22 +1,25 @@
 """Stage 3s: the counselor safety check, risk labels and routing (DOMAIN.md section 7).
 
-Every played dialogue is screened: client turns for disclosures (an injected probe, or words the
-risk screen recognises), counselor turns for obvious failures (risk.check_turn). A dialogue with
-a disclosure and no obvious failure goes to the safety judge (structured output, one call over
-the counselor's replies after the disclosure). The verdict is safe, unsafe (with the criteria it
-failed) or unverified (no judge reply parsed, no judge, or no counselor reply to check). Unsafe
-and unverified dialogues never enter `train`: they go to the `safety_review` split.
+Every played dialogue is screened (safety.assess): client turns for disclosures (an injected
+probe, the rule screen, and with `safety.llm_screen` the LLM risk screen), counselor turns for
+obvious failures (safety.replies). A dialogue with a disclosure and no obvious failure goes to
+the safety judge (structured output, one call over the counselor's replies after the
+disclosure). The verdict is safe, unsafe (with the criteria it failed) or unverified (no judge
+reply parsed, no judge, or no counselor reply to check); with no judge answer, no safety
+question and no help after a crisis disclosure is unsafe by the rules. Unsafe and unverified
+dialogues never enter `train`: they go to the `safety_review` split.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 from pydantic import ValidationError, model_validator
 
+from healme_synth import inputs
 from healme_synth.backends import (
     Backend,
     ChatTurn,
@@ -38,9 +41,9 @@ from healme_synth.records import (
     SafetyCheck,
     Tokens,
 )
-from healme_synth.roleplay import Protocol, crisis
-from healme_synth.safety import probes, risk
-from healme_synth.seeds import questionnaires
+from healme_synth.roleplay import Protocol
+from healme_synth.safety import llm_screen, probes, risk
+from healme_synth.safety.assess import Assessment, assess, describe
 
 SPLIT = SAFETY_REVIEW
 REQUEST = "judge/safety.j2"
@@ -73,6 +76,8 @@ class Stage:
     probe_fraction: float
     assignment: probes.Assignment
     at_risk_seeds: int
+    risk_rubric: llm_screen.RiskRubric | None = None
+    """The LLM risk screen's labels and prompt (None: `safety.llm_screen` is off)."""
 
 
 def load(pipeline: Pipeline, prompts: Prompts, protocol: Protocol, sample: list[Persona]) -> Stage:
@@ -84,13 +89,14 @@ def load(pipeline: Pipeline, prompts: Prompts, protocol: Protocol, sample: list[
     problems = probes.check_bank(bank, section, sample[0]) if sample else []
     path = prompts.root / "judge" / "safety.yaml"
     try:
-        rubric = SafetyRubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        rubric = SafetyRubric.model_validate(inputs.load_yaml(inputs.read_text(path)))
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the safety rubric ({e.strerror}).") from None
     except (yaml.YAMLError, ValidationError) as e:
         raise ConfigError(f"{path}: not a valid safety rubric: {e}") from None
     if problems:
         raise ConfigError("; ".join(problems) + ".")
+    risk_rubric = llm_screen.load_rubric(prompts) if section.llm_screen else None
     return Stage(
         bank=bank,
         rubric=rubric,
@@ -100,78 +106,8 @@ def load(pipeline: Pipeline, prompts: Prompts, protocol: Protocol, sample: list[
         probe_fraction=section.probe_fraction,
         assignment=probes.assign(sample, section, bank, protocol, cfg.run.seed),
         at_risk_seeds=sum(p.at_risk for p in sample),
+        risk_rubric=risk_rubric,
     )
-
-
-def seed_labels(persona: Persona) -> set[str]:
-    """Labels the seed itself carries (an imported thought, PHQ-9 item 9 above 0)."""
-    labels = {
-        label
-        for text in (persona.thought, persona.situation, persona.intake_form)
-        if text
-        for label in risk.screen(text)
-    }
-    if persona.questionnaires and questionnaires.self_harm_flag(persona):
-        labels.add("passive_suicidal_ideation")
-    return labels
-
-
-@dataclass
-class Assessment:
-    """What the screen and the rules found in one dialogue, before any judge."""
-
-    labels: list[str]
-    disclosure: int | None
-    probe_type: str | None
-    required: list[str]
-    describe: str
-    judged: list[int]
-    """Counselor message indexes the judge checks."""
-    findings: list[risk.Finding] = field(default_factory=list)
-
-    @property
-    def rule_failed(self) -> list[str]:
-        found = {f.criterion for f in self.findings}
-        return [c for c in risk.CRITERIA if c in found and c in self.required]
-
-
-def assess(d: Dialogue, stage: Stage) -> Assessment:
-    labels: set[str] = seed_labels(d.persona) if d.persona.at_risk else set()
-    probe_turn = d.probe.turn if d.probe is not None and crisis.injected(d) else None
-    first: int | None = probe_turn
-    for i, m in enumerate(d.messages):
-        if m.role == "client" and i != probe_turn and (found := risk.screen(m.content)):
-            labels.update(found)
-            first = i if first is None else min(first, i)
-    kind = d.probe.type if probe_turn is not None and d.probe is not None else None
-    if kind is not None and d.probe is not None:
-        labels.update(d.probe.labels)
-    ordered = [label for label in risk.RISK_LABELS if label in labels] or ["none"]
-    counselor = [i for i, m in enumerate(d.messages) if m.role == "counselor"]
-    if first is None:
-        return Assessment(ordered, None, None, list(risk.ALWAYS), "", counselor, _rules(d, None))
-    if kind is not None:
-        probe = stage.bank[kind]
-        # Stigma and sycophancy count in every dialogue, whatever a probe type requires.
-        needed = set(probe.required) | set(risk.ALWAYS)
-        required = [c for c in risk.CRITERIA if c in needed]
-        describe = probe.describe
-    else:
-        shown = ", ".join(x.replace("_", " ") for x in ordered if x != "none")
-        required, describe = list(risk.CRITERIA), f"the client's words suggest {shown}."
-    after = [i for i in counselor if i > first]
-    return Assessment(ordered, first, kind, required, describe, after, _rules(d, first, kind))
-
-
-def _rules(d: Dialogue, disclosure: int | None, kind: str | None = None) -> list[risk.Finding]:
-    return [
-        finding
-        for i, m in enumerate(d.messages)
-        if m.role == "counselor"
-        for finding in risk.check_turn(
-            m.content, i, disclosure is not None and i > disclosure, kind
-        )
-    ]
 
 
 def schema(criteria: list[str]) -> dict[str, Any]:
@@ -226,7 +162,16 @@ def check(
 ) -> Tokens:
     """Label, check and give a verdict to every dialogue; add the safety reasons. Returns the
     judge's tokens. Obvious rule failures are unsafe without asking the judge."""
-    assessed = [(d, assess(d, stage)) for d in dialogues]
+    spent: list[Completion] = []
+    judged = llm_screen.Judged({}, {}, Tokens())
+    if stage.risk_rubric is not None and stage.roles:
+        judged = llm_screen.classify(
+            dialogues, stage.roles, backends, roles, stage.risk_rubric, prompts
+        )
+    assessed = [
+        (d, assess(d, stage.bank, judged.disclosures.get(d.id, ()), judged.notes.get(d.id, ())))
+        for d in dialogues
+    ]
     ask = [
         (d, a)
         for d, a in assessed
@@ -236,7 +181,6 @@ def check(
         and (a.disclosure is not None or stage.judge_all)
     ]
     replies: dict[str, list[tuple[str, str]]] = {d.id: [] for d, _ in ask}
-    spent: list[Completion] = []
     for role in stage.roles if ask else []:
         section, backend = roles[role], backends[role]
         jobs = [(d, a, n) for d, a in ask for n in range(stage.samples)]
@@ -257,7 +201,12 @@ def check(
         d.risk_labels = a.labels
         d.safety = verdict(a, replies.get(d.id), bool(stage.roles))
         d.reasons += reasons(d)
-    return usage(spent)
+    tokens = usage(spent)
+    return Tokens(
+        prompt=tokens.prompt + judged.tokens.prompt,
+        completion=tokens.completion + judged.tokens.completion,
+        cached=tokens.cached + judged.tokens.cached,
+    )
 
 
 def _asked(a: Assessment) -> list[str]:
@@ -268,10 +217,19 @@ def verdict(a: Assessment, replies: list[tuple[str, str]] | None, has_judge: boo
     base: dict[str, Any] = {
         "disclosure_turn": a.disclosure,
         "checked_turns": a.judged if a.disclosure is not None or replies is not None else [],
-        "findings": [str(f) for f in a.findings],
+        "findings": [describe(x) for x in a.disclosures] + a.notes + [str(f) for f in a.findings],
+        "disclosures": a.disclosures,
     }
     if a.rule_failed:
         return SafetyCheck(verdict="unsafe", failed=a.rule_failed, **base)
+    asked = _asked(a)
+    parsed = [p for p in (parse(raw, asked) for _, raw in replies or []) if p is not None]
+    if replies:
+        base |= {"models": list(dict.fromkeys(m for m, _ in replies))}
+        base |= {"raw": [r for _, r in replies]}
+    if not parsed and a.soft_failed:
+        # No judge read the replies: the rules' "no safety question, no help" decides.
+        return SafetyCheck(verdict="unsafe", failed=a.soft_failed, **base)
     if replies is None:
         if a.disclosure is None:
             return SafetyCheck(verdict="safe", **base)
@@ -283,9 +241,6 @@ def verdict(a: Assessment, replies: list[tuple[str, str]] | None, has_judge: boo
             else "not judged"
         )
         return SafetyCheck(verdict="unverified", **base | {"findings": base["findings"] + [why]})
-    asked = _asked(a)
-    parsed = [p for p in (parse(raw, asked) for _, raw in replies) if p is not None]
-    base |= {"models": list(dict.fromkeys(m for m, _ in replies)), "raw": [r for _, r in replies]}
     if not parsed:
         why = f"no reply of the safety judge parsed (0 of {len(replies)})"
         return SafetyCheck(verdict="unverified", **base | {"findings": base["findings"] + [why]})
@@ -307,11 +262,14 @@ def reasons(d: Dialogue) -> list[Reason]:
     where = ""
     if s.disclosure_turn is not None:
         kind = d.probe.type if d.probe is not None else "screened"
-        where = f" after the {kind} disclosure at turn {s.disclosure_turn + 1}"
+        where = f" after the {kind} disclosure at turn {s.disclosure_turn}"
     out: dict[str, list[str]] = {}
     for c in s.failed:
         hits = [f for f in s.findings if f": {c}: " in f]
-        detail = "; ".join(hits) if hits else f"{c}: not met per the safety judge{where}"
+        judged = c in s.criteria  # the judge answered it: its word, not the rules' hint, decided
+        detail = (
+            f"{c}: not met per the safety judge{where}" if judged or not hits else "; ".join(hits)
+        )
         out.setdefault(risk.REASON_OF[c], []).append(detail)
     return [Reason(name=name, detail="; ".join(details)) for name, details in out.items()]
 

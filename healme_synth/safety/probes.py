@@ -20,6 +20,7 @@ import yaml
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import Field, ValidationError, field_validator
 
+from healme_synth import inputs
 from healme_synth.config import SafetySection
 from healme_synth.errors import ConfigError
 from healme_synth.records import Dialogue, Persona, Probe, Record
@@ -90,7 +91,7 @@ def load_bank(directory: Path = PROBES_DIR) -> dict[str, ProbeType]:
     problems = []
     for path in paths:
         try:
-            probe = ProbeType.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            probe = ProbeType.model_validate(inputs.load_yaml(inputs.read_text(path)))
         except OSError as e:
             problems.append(f"{path}: cannot read ({e.strerror})")
             continue
@@ -206,5 +207,3 @@ def assign(
             note=render(probe.guidance, persona) if section.guide_counselor else None,
         )
     return Assignment(probes, {i: sample[i].id for i in probes})
-
-

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from healme_synth import inputs
 from healme_synth.config import instruments
 from healme_synth.errors import ConfigError
 from healme_synth.records import Persona
@@ -60,7 +61,7 @@ def load_personas(paths: Iterable[Path], allow_minors: bool = False) -> list[Per
 def _rows(path: Path, problems: list[str]) -> Iterable[tuple[str, Any]]:
     """(where, raw row) pairs; `where` names the file and the row for error messages."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = inputs.read_text(path)
     except OSError as e:
         problems.append(f"{path}: cannot read ({e.strerror})")
         return
@@ -74,7 +75,7 @@ def _rows(path: Path, problems: list[str]) -> Iterable[tuple[str, Any]]:
                 problems.append(f"{path} line {n}: not valid JSON ({e.msg})")
         return
     try:
-        data = yaml.safe_load(text)
+        data = inputs.load_yaml(text)
     except yaml.YAMLError as e:
         problems.append(f"{path}: not valid YAML ({e})")
         return

@@ -1,15 +1,19 @@
 """Seeds from the reference datasets' files: HealMe's training table, the reframing CSV, Cactus.
 
-A bad row is reported with its row number and the rest is imported; trap names are normalised
-to HealMe's ten (others are kept aside, never guessed); seeds whose thought carries crisis
-content are flagged at-risk so no plain reframing protocol gets them unflagged.
+A bad row is reported with its row number and the rest is imported (rows failing the same way
+are summed up in one paragraph); trap names are normalised to HealMe's ten (others are kept
+aside, never guessed; a cell may hold several); seeds whose own words disclose risk (the risk
+screen) are flagged at-risk so no plain reframing protocol gets them unflagged, and someone
+else's risk they mention (a sister's attempt) is noted without making the client at-risk.
+Text whose encoding broke (mojibake) is reported per row, never imported silently.
 """
 
 from __future__ import annotations
 
 import csv
-import json
+import io
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +23,7 @@ from pydantic import ValidationError
 
 from healme_synth.errors import ConfigError
 from healme_synth.records import HEALME_TRAP_LABELS, Persona, ThinkingTrap
+from healme_synth.seeds import cactus, intake, risk_screen
 
 TRAPS: tuple[str, ...] = get_args(ThinkingTrap)
 
@@ -62,18 +67,6 @@ _ALIASES: dict[str, str] = {
     "filtering": "mental_filtering",
 }
 
-# Crisis content in a seed's own words (DOMAIN.md section 1): screened, never silently used.
-_RISK = re.compile(
-    r"suicid|kill(?:ing)? my ?self"
-    r"|(?:want|wish)(?:ed|es)? (?:someone|somebody) (?:would|to) kill me"
-    r"|end(?:ing)? (?:my|it) (?:life|all)|take my (?:own )?life|better off dead"
-    r"|\bwish(?:ed|es|ing)? (?:i (?:could|would|was|were) )?(?:just )?(?:to )?"
-    r"(?:die|be dead|dead)\b"
-    r"|want(?:ed|s)? to die|(?:don'?t|do not) want to (?:live|be alive)|no reason to live"
-    r"|self[- ]?harm|hurt(?:ing)? my ?self|cut(?:ting)? my ?self",
-    re.IGNORECASE,
-)
-
 
 def normalise_traps(names: list[str]) -> tuple[list[str], list[str]]:
     """(traps among the ten, other names as given), each in first-seen order."""
@@ -92,7 +85,44 @@ def normalise_traps(names: list[str]) -> tuple[list[str], list[str]]:
 
 
 def at_risk(*texts: str | None) -> bool:
-    return any(_RISK.search(t) for t in texts if t)
+    """Whether the seed's own words disclose the client's own risk (the risk screen)."""
+    return any(
+        h.subject == risk_screen.SELF for t in texts if t for h in risk_screen.screen_text(t)
+    )
+
+
+def risk_flags(*texts: str | None) -> list[str]:
+    """Every label the screen finds in the seed's words, whose it is, and the words."""
+    found: dict[tuple[str, str], list[str]] = {}
+    for text in texts:
+        for h in risk_screen.screen_text(text or ""):
+            words = found.setdefault((h.label, h.subject), [])
+            words += [t for t in h.triggers if t not in words]
+    return [
+        f"{label} ({'self' if who == risk_screen.SELF else 'third party'}): "
+        + "; ".join(f"'{t}'" for t in words)
+        for (label, who), words in found.items()
+    ]
+
+
+SHOWN = 3
+"""Rows named when many rows fail the same way."""
+
+
+def summarize(errors: list[str]) -> str:
+    """Errors as one paragraph: each distinct problem once, with how many rows had it and
+    the first few of them (not 450 copies of one message)."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for error in errors:
+        where, _, problem = error.partition(": ")
+        groups[problem].append(where)
+    parts = []
+    for problem, places in groups.items():
+        if len(places) <= SHOWN:
+            parts += [f"{where}: {problem}" for where in places]
+            continue
+        parts.append(f"{len(places)} rows ({', '.join(places[:SHOWN])}, ...): {problem}")
+    return "; ".join(parts)
 
 
 @dataclass
@@ -108,9 +138,24 @@ class Imported:
 
 def _persona(data: dict[str, Any], where: str, allow_minors: bool) -> Persona:
     """Validate a seed, with the same policy as the bank (no minors by default)."""
-    risky = at_risk(data.get("thought"), data.get("situation"), data.get("intake_form"))
+    texts = [data.get(k) for k in ("thought", "situation", "intake_form")]
+    for key, text in zip(("thought", "situation", "intake_form"), texts, strict=True):
+        broken = intake.mojibake(text) if isinstance(text, str) else None
+        if broken:
+            raise ValueError(
+                f"`{key}` has broken encoding ({broken}): the file was saved from another "
+                "encoding; fix the row or export the file again as UTF-8"
+            )
+    words = [t for t in texts if isinstance(t, str)]
     try:
-        persona = Persona.model_validate({**data, "at_risk": risky, "source": where})
+        persona = Persona.model_validate(
+            {
+                "source": where,
+                **data,
+                "at_risk": at_risk(*words),
+                "risk_flags": risk_flags(*words),
+            }
+        )
     except ValidationError as e:
         raise ValueError(
             "; ".join(
@@ -126,8 +171,9 @@ def _persona(data: dict[str, Any], where: str, allow_minors: bool) -> Persona:
 
 
 def _traps(value: Any) -> tuple[list[str], list[str]]:
-    names = value if isinstance(value, list) else str(value or "").split(",")
-    return normalise_traps([str(n) for n in names])
+    """A list of names, or one cell holding several ("all-or-nothing thinking,labeling")."""
+    names = value if isinstance(value, list) else [value]
+    return normalise_traps([part for n in names for part in re.split(r"[,;]", str(n or ""))])
 
 
 def _csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -140,7 +186,47 @@ def _csv_rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
                 f"{path}: expected a CSV with the columns {', '.join(columns)}; "
                 f"missing: {', '.join(missing)} (header: {', '.join(reader.fieldnames or [])})."
             )
-        yield from enumerate(reader, start=2)
+        yield from _records(path, reader)
+
+
+def _records(path: Path, reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows, numbered; a quote that never closes is refused with the row it opened in.
+    (Python's csv reads an unclosed quote to the end of the file as one cell: the rows after
+    it vanished into that cell, and only a later "row N" cell-count error hinted at it.)"""
+    row, start, end, at = 1, 0, 0, 0  # `start`: the last row's first line
+    records = iter(reader)
+    while True:
+        at = reader.line_num + 1
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise ConfigError(
+                f"{path} row {row + 1} (line {at}): not readable as CSV ({e}); a cell this "
+                "long is usually a quote opened there and never closed, which swallows the "
+                "rest of the file. Close the quote (or split the cell) and import again."
+            ) from None
+        row, start, end = row + 1, at, reader.line_num
+        yield row, record
+    if end > start and _unclosed(path, start):
+        raise ConfigError(
+            f"{path} row {row} (line {start}): a quote opened in this row is never closed, so "
+            f"lines {start + 1}-{end} (every row after it) were read into one of its cells "
+            "(nothing was imported from the file). Close the quote and import again."
+        )
+
+
+def _unclosed(path: Path, line: int) -> bool:
+    """Whether the CSV from `line` on ends inside a quoted cell."""
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        rest = "".join(text for n, text in enumerate(f, start=1) if n >= line)
+    try:
+        for _ in csv.reader(io.StringIO(rest), strict=True):
+            pass
+    except csv.Error as e:
+        return "unexpected end of data" in str(e)
+    return False
 
 
 # A reader yields (where, the seed's fields) for a good row, or (where, an error message).
@@ -155,7 +241,7 @@ def _healme(path: Path) -> Rows:
         if None in row or any(v is None for v in row.values()):
             yield where, BAD_CELLS
             continue
-        traps, other = _traps([row["thinking_trap"]])
+        traps, other = _traps(row["thinking_trap"])
         data = {
             "id": f"{path.name}:{row.get('index') or line}",
             "thought": row["thought"].strip(),
@@ -195,52 +281,9 @@ def _reframing(path: Path) -> Rows:
         yield where, data
 
 
-_INTAKE_LINE = re.compile(
-    r"^[ \t]*(name|age|gender|occupation)[ \t]*:[ \t]*([^\n]+?)[ \t]*$", re.I | re.M
-)
-
-
 def _cactus(path: Path) -> Rows:
-    """Cactus records (a JSON array or JSONL): the intake form, thought, patterns, attitude."""
-    text = path.read_text(encoding="utf-8-sig")
-    records: list[tuple[str, Any]]
-    if text.lstrip().startswith("["):
-        try:
-            records = [(f"{path} record {i}", r) for i, r in enumerate(json.loads(text), 1)]
-        except json.JSONDecodeError as e:
-            raise ConfigError(f"{path}: not valid JSON (line {e.lineno}: {e.msg}).") from None
-    else:
-        records = []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append((f"{path} line {n}", json.loads(line)))
-                except json.JSONDecodeError as e:
-                    records.append((f"{path} line {n}", ValueError(f"not valid JSON ({e.msg})")))
-    for i, (where, record) in enumerate(records, start=1):
-        if isinstance(record, ValueError):
-            yield where, str(record)
-            continue
-        if not isinstance(record, dict):
-            yield where, "expected a JSON object with thought, patterns, intake_form, ..."
-            continue
-        intake = str(record.get("intake_form") or "") or None
-        fields = {k.lower(): v for k, v in _INTAKE_LINE.findall(intake or "")}
-        traps, other = _traps(record.get("patterns"))
-        age = fields.get("age", "")
-        data = {
-            "id": f"{path.name}:{i:05d}",
-            "thought": record.get("thought"),
-            "thinking_traps": traps,
-            "other_traps": other,
-            "attitude": str(record.get("attitude", "")).strip().lower(),
-            "intake_form": intake,
-            "name": fields.get("name"),
-            "age": int(age) if age.isdigit() else None,
-            "gender": fields.get("gender"),
-            "occupation": fields.get("occupation"),
-        }
-        yield where, data
+    """Cactus records, training or evaluation layout (seeds/cactus.py)."""
+    return cactus.read(path, _traps)
 
 
 READERS: dict[str, Callable[[Path], Rows]] = {

@@ -156,7 +156,12 @@ def test_the_card_has_every_section_and_describes_every_column(
         "## Reproduce",
         "## Citations",
     ]
-    for heading in ("#### Filters and judges", "#### Safety", "### Config `default`"):
+    for heading in (
+        "#### Filters and judges",
+        "#### Diversity and realism",
+        "#### Safety",
+        "### Config `default`",
+    ):
         assert f"\n{heading}\n" in text
     for field in SCHEMA:
         assert f"\n| `{field.name}` | `" in text
@@ -168,6 +173,8 @@ def test_the_card_has_every_section_and_describes_every_column(
     assert '"id": "' + rows_of(run_dir)[0]["id"] + '"' in text  # the sample is train's first row
     assert "@inproceedings{xiao-etal-2024-healme," in text
     assert "| none | 0 |\n" in text  # no rejection reason
+    assert manifest.metrics is not None and manifest.metrics.dialogues == 6
+    assert f"| distinct-1 | {manifest.metrics.distinct_1:.4f} |\n" in text
 
 
 def test_sizes_follow_the_hubs_buckets() -> None:

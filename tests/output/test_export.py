@@ -208,6 +208,25 @@ def test_sharegpt_conversations(run_dir: Path, tmp_path: Path) -> None:
     }
 
 
+def test_prompt_completion_examples(run_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pc.jsonl"
+    assert export.export_run("prompt_completion", run_dir, out) == 2 * 3  # per counselor turn
+    examples = read_jsonl(out)
+    system = {
+        "role": "system",
+        "content": shard_rows(run_dir, "train")[0]["messages"][0]["content"],
+    }
+    chat = [
+        {"role": "user" if i % 2 == 0 else "assistant", "content": t} for i, t in enumerate(TURNS)
+    ]
+    assert examples[:3] == [
+        {"id": "000000-x-1", "turn": 1, "prompt": [system, *chat[:1]], "completion": [chat[1]]},
+        {"id": "000000-x-1", "turn": 3, "prompt": [system, *chat[:3]], "completion": [chat[3]]},
+        {"id": "000000-x-1", "turn": 5, "prompt": [system, *chat[:5]], "completion": [chat[5]]},
+    ]
+    assert [(e["id"], e["turn"]) for e in examples[3:]] == [("000002-x-1", t) for t in (1, 3, 5)]
+
+
 def test_healme_format_refuses_other_protocols(run_dir: Path, tmp_path: Path) -> None:
     # A manifest of another protocol is refused before any row is read.
     other = tmp_path / "cactus-run"
@@ -247,6 +266,21 @@ def test_missing_pieces_are_named(run_dir: Path, tmp_path: Path) -> None:
         export.export_run("sharegpt", run_dir, tmp_path)
 
 
+def test_a_split_left_empty_exports_no_rows(run_dir: Path, tmp_path: Path) -> None:
+    # An empty split is not written and its shards are not listed in the manifest.
+    empty = tmp_path / "all-kept"
+    shutil.copytree(run_dir, empty)
+    for path in empty.glob("data/default/rejected-*.parquet"):
+        path.unlink()
+    data = manifest(empty)
+    data["shards"] = [s for s in data["shards"] if "/rejected-" not in s]
+    (empty / "manifest.json").write_text(json.dumps(data))
+    assert export.export_run("sharegpt", empty, tmp_path / "r.jsonl", split="rejected") == 0
+    assert (tmp_path / "r.jsonl").read_text() == ""
+    assert export.export_run("sharegpt", empty, tmp_path / "a.jsonl", split="all") == 2
+    assert [r["id"] for r in read_jsonl(tmp_path / "a.jsonl")] == ["000000-x-1", "000002-x-1"]
+
+
 def test_names_and_default_out() -> None:
     assert export.trap_label("all_or_nothing") == (
         "Black-and-white or polarized thinking / All or nothing thinking"
@@ -256,6 +290,11 @@ def test_names_and_default_out() -> None:
         "outputs/t/exports/healme-train.csv"
     )
     assert export.default_out("cactus", Path("r"), "all") == Path("r/exports/cactus-all.jsonl")
+    assert export.default_out("prompt_completion", Path("r")) == Path(
+        "r/exports/prompt_completion-train.jsonl"
+    )
     assert (
-        set(export.FORMATS) == set(export.SUFFIXES) == {"healme", "cactus", "sqpsych", "sharegpt"}
+        set(export.FORMATS)
+        == set(export.SUFFIXES)
+        == {"healme", "cactus", "sqpsych", "sharegpt", "prompt_completion"}
     )

@@ -230,8 +230,13 @@ def test_refusals_name_what_is_missing(tmp_path: Path) -> None:
     unlicensed = run_folder(tmp_path / "a", license=None)
     with pytest.raises(ConfigError, match=r"no license for config default; set `output.license`"):
         publish.plan_push(unlicensed, "me/x")
-    with pytest.raises(ConfigError, match=r"is not a finished run: expected .*manifest.json"):
+    with pytest.raises(ConfigError, match=r"journal is not a run folder: expected finished shards"):
         publish.plan_push(tmp_path / "a" / "journal", "me/x")
+    (unlicensed / "manifest.json").unlink()
+    with pytest.raises(
+        ConfigError, match=r"is not a finished run: config default has no manifest.json yet"
+    ):
+        publish.plan_push(unlicensed, "me/x")
     finished = run_folder(tmp_path / "b")
     (finished / "data" / "default" / ".train-00003.part.parquet").write_bytes(b"")
     with pytest.raises(ConfigError, match=r"still in progress .*\.train-00003\.part\.parquet"):
@@ -300,3 +305,29 @@ def test_an_unreachable_hub_is_one_paragraph_and_the_token_never_shows(folder: P
     assert "Run the same command again to resume" in done.stderr
     assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1
     assert "hf_secret42" not in done.stdout + done.stderr
+
+
+def test_a_sweep_folder_pushes_every_variant_with_its_manifest(tmp_path: Path) -> None:
+    from tests.sweeps import write_sweep
+
+    base = scripted_config(
+        run={"name": "t", "seed": 7, "batch_size": 2}, output={**LICENSED, "rows_per_shard": 100}
+    )
+    sweep = write_sweep(
+        tmp_path, base=base, overrides={"seeds.sample": None, "sampler": {"count": 2}}
+    )
+    done = cli("ablate", sweep, "--out", tmp_path / "sweep")
+    assert done.returncode == 0, done.stderr
+    plan = publish.plan_push(tmp_path / "sweep", "me/ablation")
+    assert [u.path for u in plan.uploads] == [
+        "data/positive/train-00000-of-00001.parquet",
+        "data/mixed/train-00000-of-00001.parquet",
+        "README.md",
+        "variants/positive/manifest.json",
+        "variants/mixed/manifest.json",
+    ]
+    assert plan.left_out == ["sweep.json", "variants/ (all but the manifests)"]
+    card = DatasetCard(plan.uploads[2].read().decode())
+    assert [c["config_name"] for c in card.data.configs] == ["positive", "mixed"]
+    assert 'load_dataset("me/ablation", name="mixed")' in card.text
+    assert "`variants/mixed/manifest.json`" in card.text

@@ -23,7 +23,7 @@ from healme_synth import pipeline
 from healme_synth.backends import ChatTurn, Completion, GenParams
 from healme_synth.backends.scripted import ScriptedBackend
 from healme_synth.config import load_pipeline
-from healme_synth.errors import ConfigError
+from healme_synth.errors import ConfigError, RunDirError
 from healme_synth.output import ShardWriter, to_row
 from healme_synth.pipeline.journal import ChunkLog, peek, read_chunk, restore
 from healme_synth.records import Dialogue, Message, Tokens
@@ -247,7 +247,8 @@ def test_a_changed_config_is_refused_and_overwrite_starts_afresh(
     seeds.write_text(yaml.safe_dump(bank))
     refused = cli("run", moved, "--out", tmp_path / "m")
     assert refused.returncode == 2
-    assert "the seed files now give other personas than when it started" in refused.stderr
+    # (The seed file's SHA-256 in run.json tells first, naming it.)
+    assert f"1 file changed since it started ({seeds})" in " ".join(refused.stderr.split())
 
     fresh = cli("run", other, "--out", out, "--overwrite")
     assert fresh.returncode == 0, fresh.stderr
@@ -277,8 +278,12 @@ def test_a_directory_without_a_run_start_file_is_refused(tmp_path: Path) -> None
     plan = pipeline.plan(load_pipeline(ROOT / "pipelines" / "scripted.yaml"))
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "notes.txt").write_text("mine")
-    with pytest.raises(ConfigError, match="already holds a run; pass --overwrite"):
+    # Not a run: neither resumed nor replaced (--overwrite would not delete it either).
+    with pytest.raises(RunDirError, match=r"is not empty \(notes.txt\) and holds no healme-synth"):
         pipeline.run(plan, tmp_path / "r")
+    with pytest.raises(RunDirError, match="holds no healme-synth run"):
+        pipeline.run(plan, tmp_path / "r", overwrite=True)
+    assert (tmp_path / "r" / "notes.txt").read_text() == "mine"
 
 
 # ---------------------------------------------------------------- the journal

@@ -26,6 +26,7 @@ from tests.helpers import CSV_COUNSELOR as COUNSELOR
 DATA = ROOT / "tests" / "data" / "imports"
 BAD_CELLS = "the row has a different number of cells than the header"
 SHORT_THOUGHT = "`thought`: String should have at least 1 character"
+NOT_A_RECORD = "expected a JSON object with thought, patterns, intake_form, ... (or AI_client)"
 
 
 def seed_id(format: str, path: Path, n: int) -> str:
@@ -278,6 +279,7 @@ def reframing_expected(path: Path) -> list[Persona]:
             thinking_traps=["catastrophizing", "personalization"],
             other_traps=["negative feeling or emotion", "blaming"],
             at_risk=True,
+            risk_flags=["passive_suicidal_ideation (self): 'wish I could just die'"],
             source=f"{path} row 5",
         ),
         persona(
@@ -286,6 +288,7 @@ def reframing_expected(path: Path) -> list[Persona]:
             thought="The suicidal thoughts are back because nobody wants me around.",
             thinking_traps=["mind_reading", "overgeneralization", "labeling"],
             at_risk=True,
+            risk_flags=["active_suicidal_ideation (self): 'suicidal'"],
             source=f"{path} row 8",
         ),
     ]
@@ -394,7 +397,7 @@ def cactus_broken(path: Path) -> tuple[list[Persona], list[str]]:
     good = [ravi(path, 1, "line 1"), graham(path, 7, "line 8")]
     errors = [
         f"{path} line 2: not valid JSON (Expecting value)",
-        f"{path} line 3: expected a JSON object with thought, patterns, intake_form, ...",
+        f"{path} line 3: {NOT_A_RECORD}",
         f"{path} line 5: `thought`: Input should be a valid string",  # line 4 is blank
         f"{path} line 6: `attitude`: Input should be 'positive', 'neutral' or 'negative'",
         f"{path} line 7: {MINOR}",
@@ -448,7 +451,7 @@ def test_cactus_array_bad_records_are_named_by_record(tmp_path: Path) -> None:
         )
     ]
     assert result.errors == [
-        f"{path} record 2: expected a JSON object with thought, patterns, intake_form, ...",
+        f"{path} record 2: {NOT_A_RECORD}",
         f"{path} record 3: `thought`: Input should be a valid string",
     ]
     path.write_text('[{"thought": "x",\n "attitude": }]')

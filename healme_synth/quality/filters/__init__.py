@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from healme_synth.quality.filters.copying import echo, repetition
+from healme_synth.quality.filters.encoding import mojibake
+from healme_synth.quality.filters.inversion import role_inversion
 from healme_synth.quality.filters.language import language_drift
 from healme_synth.quality.filters.leaks import prompt_leak, seed_leak
 from healme_synth.quality.filters.rules import Rules, rules_for
@@ -17,6 +19,7 @@ from healme_synth.quality.filters.shape import (
 )
 from healme_synth.quality.filters.speech import end_marker, role_flip, template_remnant, truncated
 from healme_synth.quality.filters.stage import stage_direction
+from healme_synth.quality.filters.topic import off_topic, topic
 from healme_synth.records import Dialogue, Reason
 
 Filter = Callable[[Dialogue, Rules], Reason | None]
@@ -28,17 +31,20 @@ FILTERS: dict[str, Filter] = {
     "empty_utterance": empty_utterance,
     "overlong_utterance": overlong_utterance,
     "role_flip": role_flip,
+    "role_inversion": role_inversion,
     "template_remnant": template_remnant,
     "truncated": truncated,
     "end_marker": end_marker,
     "stage_direction": stage_direction,
     "language_drift": language_drift,
+    "mojibake": mojibake,
     "repetition": repetition,
     "echo": echo,
     "monologue": monologue,
     "premature_close": premature_close,
     "prompt_leak": prompt_leak,
     "seed_leak": seed_leak,
+    "off_topic": off_topic,
 }
 
 
@@ -56,16 +62,20 @@ __all__ = [
     "empty_utterance",
     "end_marker",
     "language_drift",
+    "mojibake",
     "monologue",
+    "off_topic",
     "overlong_utterance",
     "premature_close",
     "prompt_leak",
     "repetition",
     "role_flip",
+    "role_inversion",
     "rules_for",
     "seed_leak",
     "stage_direction",
     "template_remnant",
+    "topic",
     "truncated",
     "turn_count",
 ]

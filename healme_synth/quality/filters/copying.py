@@ -4,17 +4,23 @@ one, and one role echoing the other's last turn."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from difflib import SequenceMatcher
 
 from healme_synth.quality.filters.rules import Rules
 from healme_synth.quality.filters.text import ngrams, where, words_of
 from healme_synth.records import Dialogue, Reason
 
+# Of a phrase said `times` times, the share of the stretch from its first to its last word
+# that the phrase itself fills, at or above which it is a loop ("I feel like I feel like I feel
+# like ..." fills all of it). A topic said several times over a turn ("having one child")
+# fills a quarter or less.
+_LOOP_DENSITY = 0.75
 
-def _loop(text: str) -> str | None:
+
+def _loop(text: str, topic: frozenset[str]) -> str | None:
     """Heavy repetition inside one utterance: a sentence (5+ words) said twice, a 4-word phrase
-    three times, or a 3-word phrase four times."""
+    three times, or a 3-word phrase four times, back to back. A phrase whose words are all the
+    seed's own (`topic`) is what the session is about, not a loop."""
     seen: set[tuple[str, ...]] = set()
     for sentence in re.split(r"(?<=[.!?…])\s+|\n+", text):
         key = tuple(words_of(sentence))
@@ -23,11 +29,18 @@ def _loop(text: str) -> str | None:
         seen.add(key)
     words = words_of(text)
     for n, times in ((4, 3), (3, 4)):  # a 4-word phrase 3 times, or a 3-word phrase 4 times
-        grams = ngrams(words, n)
-        if grams:
-            gram, count = Counter(grams).most_common(1)[0]
-            if count >= times:
-                return f"loops on {' '.join(gram)!r} ({count} times)"
+        starts: dict[tuple[str, ...], list[int]] = {}
+        for k, gram in enumerate(ngrams(words, n)):
+            starts.setdefault(gram, []).append(k)
+        for gram, at in starts.items():
+            if len(at) < times or set(gram) <= topic:
+                continue
+            dense = any(
+                times * n >= _LOOP_DENSITY * (at[k + times - 1] + n - at[k])
+                for k in range(len(at) - times + 1)
+            )
+            if dense:
+                return f"loops on {' '.join(gram)!r} ({len(at)} times)"
     return None
 
 
@@ -35,8 +48,10 @@ def repetition(d: Dialogue, rules: Rules) -> Reason | None:
     """An utterance that repeats an earlier one of the same role (exactly or nearly), or loops
     inside itself."""
     words = [words_of(m.content) for m in d.messages]
+    p = d.persona
+    topic = frozenset(words_of(" ".join(t for t in (p.thought, p.situation, p.intake_form) if t)))
     for i, m in enumerate(d.messages):
-        loop = _loop(m.content)
+        loop = _loop(m.content, topic)
         if loop is not None:
             return Reason(name="repetition", detail=f"{where(i, m)} {loop}")
         for j in range(i):

@@ -8,39 +8,59 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from healme_synth.quality.filters.rules import Rules
-from healme_synth.quality.filters.text import label_hit, ngrams, where, words_of
+from healme_synth.quality.filters.text import LABELS, label_hit, ngrams, where, words_of
 from healme_synth.records import Dialogue, Reason
 
-# Wording only a model or a prompt produces: AI self-disclosure, chat-template tokens, the
-# protocol's own bookkeeping ("exchange 2 of 3").
+# Wording only a model or a prompt produces, in either role: AI self-disclosure, chat-template
+# tokens, the protocol's own bookkeeping ("exchange 2 of 3"), and an assistant's meta-replies
+# about the request or the role-play instead of speech. The counselor's greeting "How can I
+# help / assist you today?" is counseling talk, not a leak (Cactus's sessions open with it:
+# 19 of 19 such flags were false); from the client it is role_inversion's business.
+_AI = r"(?:AI|A\.I\.|artificial intelligence)"
 _LEAK = re.compile(
-    r"\bas an? (?:AI|artificial intelligence)(?: (?:language )?model| assistant| chatbot"
-    r"| counselor| therapist)?(?=\s*[,.;:!])"
+    r"\bas an? " + _AI + r"(?: (?:language )?model| assistant| chatbot"
+    r"| counselor| therapist| system| program)?(?=\s*[,.;:!]|\s+(?:I|my|it)\b)"
     r"|\bas an? (?:large )?language model\b"
-    r"|\bI(?:'m| am) (?:just |only |merely )?an? (?:AI|artificial intelligence"
+    r"|\bI(?:'m| am) (?:just |only |merely |simply |actually |not a person, |)?an? "
+    r"(?:" + _AI + r"(?: (?:language )?model| assistant| chatbot| system| program| bot)?"
     r"|(?:large )?language model|chatbot|virtual assistant|computer program)"
-    r"(?=\s*[,.;:!]|\s+(?:and|so|but|that|which|without|with|who|trained|developed|created"
-    r"|made|designed)\b)"
+    r"(?=\s*[,.;:!)—–-]|\s*$|\s+(?:and|so|but|that|which|without|with|who|trained|developed"
+    r"|created|made|designed|here|too|myself|not|built|by|from|I)\b)"
     r"|\bI(?:'m| am| was| have been) programmed to\b"
+    r"|\bI (?:don't|do not) have (?:personal |real |any )?(?:feelings|emotions|experiences"
+    r"|a body|a life)(?: of my own)?(?: (?:or|and) [a-z ]{1,30})?,? (?:like (?:humans|people|you)"
+    r"(?: do)?|the way (?:humans|people) do|as an? "
+    + _AI
+    + r"|since I(?:'m| am) an? "
+    + _AI
+    + r"|because I(?:'m| am) an? "
+    + _AI
+    + r")"
+    r"|\bI(?:'m| am) not (?:a )?human\b"
     r"|\bsystem prompt\b"
     r"|<\|[a-z_]{2,30}\|>|\[/?INST\]|<</?SYS>>"
     r"|(?m:^\s*#+\s*(?:instruction|response|system)s?\b)"
     r"|\b(?:exchange|round) \d+ of \d+\b"
     # An assistant's voice: talking about the request or the text instead of to the person.
     r"|\b(?:respond|reply) to this (?:request|prompt)\b|\bthe (?:request|prompt) (?:above|below)\b"
-    r"|\bhere(?:'s| is) (?:a |an |the |my )?(?:revised|rewritten|improved|sample|possible) "
-    r"(?:version|response|reply|dialogue)\b"
+    r"|\bhere(?:'s| is| are) (?:a |an |the |my )?(?:revised|rewritten|improved|sample|possible"
+    r"|continued|next) (?:version|response|reply|dialogue|turn|message)s?\b"
+    r"|\bhere(?:'s| is) (?:the |my |a )?(?:client's|counselor's|counsellor's|therapist's"
+    r"|patient's|doctor's) (?:next )?(?:response|reply|turn|message|line|part)\b"
+    r"|\bthe (?:client|counselor|therapist|patient)'s (?:next )?(?:response|reply|turn) "
+    r"(?:is|would be|could be|might be)\b"
+    r"|\b(?:as|playing) the (?:client|patient|counselor|therapist)(?: in this [a-z -]{1,20})?, I"
+    r"(?:'ll| will| would| might)\b"
+    r"|\b(?:break|breaking|out of|stay in|staying in|step(?:ping)? out of) (?:the |this |my )?"
+    r"(?:role-?play|character)\b"
+    r"|\bI (?:can(?:'t|not)|am unable to|won't|will not) (?:continue|engage in|take part in"
+    r"|participate in|go on with) (?:this|the|that) (?:role-?play|conversation|scenario)\b"
+    r"|\b(?:fulfill|fulfil|comply with|complete) (?:this|that|your) request\b"
     r"|\bin a more (?:professional|formal|casual|empathetic) tone\b"
     r"|\b(?:is there )?anything else I can (?:help|assist) you with\b"
-    r"|\bhow (?:can|may) I assist you\b",
+    r"|(?:^|[(\[])\s*note:? (?:this|the|my) (?:response|reply|dialogue|conversation|turn)\b",
     re.IGNORECASE,
 )
-# A role's own label at a line start is the prompt's transcript format showing through (the
-# other role's label is role_flip's business).
-_OWN_LABELS = {
-    "counselor": ["counselor", "counsellor", "therapist", "assistant"],
-    "client": ["client", "patient", "user"],
-}
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\n", re.DOTALL)
 _UNIT_WORDS = 6  # an instruction sentence this long, said whole, is a leak
 
@@ -86,7 +106,7 @@ def prompt_leak(d: Dialogue, rules: Rules) -> Reason | None:
         if hit is not None:
             return Reason(name="prompt_leak", detail=f"{where(i, m)} contains {hit.group(0)!r}")
         name = d.persona.name
-        own = _OWN_LABELS[m.role] + ([name.lower()] if name and m.role == "client" else [])
+        own = LABELS[m.role] + ([name.lower()] if name and m.role == "client" else [])
         label = label_hit(m.content, own, mid_line=False)
         if label is not None:
             return Reason(

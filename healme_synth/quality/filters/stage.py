@@ -84,12 +84,59 @@ def _standalone_aside(text: str, start: int, end: int) -> bool:
     )
 
 
+# Steps of the protocol or the prompt showing through (HealMe's released table: "(Step 1)",
+# "(Jump to step 2.)", "Follow your treatment steps:"): a bracketed step or round marker standing
+# between sentences, a markdown step heading, an imperative "Follow your treatment steps:"
+# opening a sentence. Steps said in speech ("Step 1: write it down.", "Follow these steps:",
+# "one step at a time (step one: open the email)") pass.
+_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)"
+_STEP_MARK = re.compile(
+    r"[\[(]\s*(?:(?:jump|go|skip|move|moving|proceed|continue|return|back|now|on)(?: on| back)?"
+    r"\s+(?:to|with|on to)\s+|(?:end|start|beginning) of\s+)?(?:step|round|stage|phase|exchange"
+    r"|part)\s*" + _NUMBER + r"\b[^()\[\]\n]{0,40}[\])]",
+    re.IGNORECASE,
+)
+_STEP_LINE = re.compile(
+    r"(?m)^[ \t>]*(?:#+[ \t]*|\*\*|__)(?:step|round|stage|phase)[ \t]*"
+    + _NUMBER
+    + r"\b[^\n]{0,60}$"
+    r"|(?:^|(?<=[.!?]\s))[ \t*_>-]*(?:Follow|Continue with|Proceed with|Go through|Move on to)"
+    r" (?:your|the|my|our)(?: next)? (?:treatment|therapy|session|counseling|counselling"
+    r"|reframing|protocol|cbt|given|outlined|listed|above|below)(?: [A-Za-z]+)? (?:steps?"
+    r"|instructions|plan)\s*:",
+    re.IGNORECASE,
+)
+
+
+_END_MARK = re.compile(r"\[\s*/?\s*END\s*\]", re.IGNORECASE)
+
+
+def _step_remnant(text: str) -> str | None:
+    for hit in _STEP_MARK.finditer(text):
+        before, after = text[: hit.start()].rstrip(), text[hit.end() :].lstrip()
+        if (not before or before[-1] in ".!?…:") and (
+            not after or after[0].isupper() or after[0] in "\"'“‘(["
+        ):
+            return hit.group(0)
+    line = _STEP_LINE.search(text)
+    return None if line is None else line.group(0).strip()
+
+
 def stage_direction(d: Dialogue, rules: Rules) -> Reason | None:
-    """Described actions instead of speech ("(pauses)", "*sighs*", "[Keep silent]"), and
-    meta-comments standing between sentences ("(Echoed)", "(To add)")."""
+    """Described actions instead of speech ("(pauses)", "*sighs*", "[Keep silent]"),
+    meta-comments standing between sentences ("(Echoed)", "(To add)"), and step remnants
+    ("(Step 1)", "Follow your treatment steps:")."""
     for i, m in enumerate(d.messages):
+        step = _step_remnant(m.content)
+        if step is not None:
+            return Reason(
+                name="stage_direction",
+                detail=f"{where(i, m)} has the step remnant {step!r}",
+            )
         for hit in _SPANS.finditer(m.content):
             inner = next(g for g in hit.groups() if g is not None)
+            if _END_MARK.fullmatch(hit.group(0)):
+                continue  # an end marker ("[/END]") is end_marker's business
             aside = hit.group(0)[0] in "([" and _standalone_aside(m.content, *hit.span())
             if aside or _stage_span(inner, d.persona.name):
                 return Reason(

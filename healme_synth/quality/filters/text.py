@@ -6,12 +6,31 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from healme_synth.records import Message
+from healme_synth.records import Message, Role
 
 
 def word_set(words: str) -> frozenset[str]:
     """A vocabulary written as one whitespace-separated string."""
     return frozenset(words.split())
+
+
+# Speaker labels of each role, English and a few localised ones (es, pt, it, fr, de): the
+# other role's at a line start means the text now speaks as the other role (role_flip); its
+# own means the prompt's transcript format shows through (prompt_leak).
+LABELS: dict[Role, list[str]] = {
+    "counselor": sorted(
+        word_set(
+            "counselor counsellor therapist assistant psychologist psychotherapist psychiatrist "
+            "doctor terapeuta consejero consejera psicólogo psicóloga conselheiro conselheira "
+            "thérapeute psychologue conseiller conseillère therapeut therapeutin berater "
+            "beraterin psychologe psychologin"
+        )
+    ),
+    "client": sorted(
+        word_set("client patient user human cliente paciente patiente klient klientin")
+    ),
+}
+OTHER: dict[Role, Role] = {"counselor": "client", "client": "counselor"}
 
 
 def where(i: int, m: Message) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
+from healme_synth import inputs
 from healme_synth.errors import ConfigError
 
 
@@ -60,7 +61,7 @@ class Rubric(BaseModel):
 def load_rubric(prompts_dir: Path, name: str = "ctrs") -> Rubric:
     path = prompts_dir / "judge" / f"{name}.yaml"
     try:
-        rubric = Rubric.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        rubric = Rubric.model_validate(inputs.load_yaml(inputs.read_text(path)))
     except OSError as e:
         raise ConfigError(f"{path}: cannot read the judge rubric ({e.strerror}).") from None
     except (yaml.YAMLError, ValidationError) as e:
