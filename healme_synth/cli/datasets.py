@@ -9,7 +9,7 @@ import typer
 
 from healme_synth import pipeline
 from healme_synth.cli.app import app, on_interrupt, out
-from healme_synth.cli.tables import exit_if_failed, judges_summary, reasons_table
+from healme_synth.cli.tables import exit_if_failed, judges_summary, reasons_table, unread
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError
 from healme_synth.output import export as export_formats
@@ -65,11 +65,11 @@ def filter_dialogues(
     _unscreened(dialogues, "filter --safety")
     out.print(f"written: {out_dir}", highlight=False, markup=False)
     if errors:
-        raise ConfigError(
-            f"{source}: {len(errors)} line{'s' if len(errors) > 1 else ''} could not be read "
-            f"(the other {counts.dialogues} dialogues were checked and written to {out_dir}): "
-            + "; ".join(errors)
-            + "."
+        raise unread(
+            source,
+            errors,
+            "line",
+            f"the other {counts.dialogues} dialogues were checked and written to {out_dir}",
         )
 
 
@@ -93,11 +93,11 @@ def judge_dialogues(
     _unscreened(dialogues, "screen")
     out.print(f"written: {out_dir}", highlight=False, markup=False)
     if errors:
-        raise ConfigError(
-            f"{source}: {len(errors)} line{'s' if len(errors) > 1 else ''} could not be read "
-            f"(the other {counts.dialogues} dialogues were judged and written to {out_dir}): "
-            + "; ".join(errors)
-            + "."
+        raise unread(
+            source,
+            errors,
+            "line",
+            f"the other {counts.dialogues} dialogues were judged and written to {out_dir}",
         )
     exit_if_failed(counts, report.failures, plan.pipeline.config.run.max_failed_share, "judge")
 

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from healme_synth import pipeline
 from healme_synth.cli.app import app, on_interrupt, out
+from healme_synth.cli.tables import unread
 from healme_synth.config import load_pipeline
 from healme_synth.errors import ConfigError
 from healme_synth.output import transcripts
@@ -57,11 +58,11 @@ def screen(
     _print(report)
     out.print(f"written: {out_dir}", highlight=False, markup=False)
     if errors:
-        raise ConfigError(
-            f"{source}: {len(errors)} record{'s' if len(errors) > 1 else ''} could not be read "
-            f"(the other {report.dialogues} dialogues were screened and written to {out_dir}): "
-            + "; ".join(errors)
-            + "."
+        raise unread(
+            source,
+            errors,
+            "record",
+            f"the other {report.dialogues} dialogues were screened and written to {out_dir}",
         )
 
 

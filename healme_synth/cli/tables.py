@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from healme_synth.cli.app import err, out
+from healme_synth.errors import ConfigError
 from healme_synth.output import summary_line, type_rows
 from healme_synth.records import Counts, JudgeSummary, Manifest
 
@@ -107,3 +108,14 @@ def summary(m: Manifest, run_dir: Path) -> None:
         f"{m.tokens_per_second or 0:.0f} generated tokens/s"
     )
     out.print(f"written: {run_dir}")
+
+
+def unread(source: Path, errors: list[str], kind: str, rest: str) -> ConfigError:
+    """The paragraph for input records that could not be read, after the others were handled
+    (`rest`, e.g. "the other 5 dialogues were checked and written to DIR")."""
+    plural = "s" if len(errors) > 1 else ""
+    return ConfigError(
+        f"{source}: {len(errors)} {kind}{plural} could not be read ({rest}): "
+        + "; ".join(errors)
+        + "."
+    )

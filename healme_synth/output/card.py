@@ -16,7 +16,7 @@ import yaml
 from huggingface_hub import DatasetCard, DatasetCardData
 
 from healme_synth.output.files import atomic_write
-from healme_synth.output.folder import SWEEP_FILE, VARIANTS
+from healme_synth.output.folder import SWEEP_FILE, VARIANTS, Config
 from healme_synth.output.manifest import section
 from healme_synth.output.metrics_text import metric_rows
 from healme_synth.output.safety_text import card_section
@@ -31,6 +31,11 @@ _TAGS = ["synthetic", "counseling", "cbt", "cognitive-reframing", "mental-health
 _SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (10**6, "100K<n<1M"))
 
 
+def shards(run_dir: Path, config: str, split: str) -> list[Path]:
+    """A config's finished shards of one split, in order (none when the split was empty)."""
+    return Config(config, run_dir / "data" / config, None).shards(split)
+
+
 def declared_splits(run_dir: Path, include_safety_review: bool = True) -> dict[str, list[str]]:
     """Per config under data/, the splits that have finished shards, in split order."""
     found: dict[str, list[str]] = {}
@@ -38,8 +43,7 @@ def declared_splits(run_dir: Path, include_safety_review: bool = True) -> dict[s
         splits = [
             s
             for s in SPLITS
-            if (include_safety_review or s != SAFETY_REVIEW)
-            and any(folder.glob(f"{s}-[0-9]*-of-[0-9]*.parquet"))
+            if (include_safety_review or s != SAFETY_REVIEW) and shards(run_dir, folder.name, s)
         ]
         if splits:
             found[folder.name] = splits
@@ -47,8 +51,7 @@ def declared_splits(run_dir: Path, include_safety_review: bool = True) -> dict[s
 
 
 def _rows(run_dir: Path, config: str, split: str) -> int:
-    paths = sorted((run_dir / "data" / config).glob(f"{split}-[0-9]*-of-[0-9]*.parquet"))
-    return sum(pq.read_metadata(p).num_rows for p in paths)
+    return sum(pq.read_metadata(p).num_rows for p in shards(run_dir, config, split))
 
 
 def size_category(n: int) -> str:
@@ -84,7 +87,7 @@ def sample_record(run_dir: Path, splits: dict[str, list[str]]) -> tuple[str, str
     """The first row of the first config's train split (else its first split), as JSON."""
     for config, names in splits.items():
         split = TRAIN if TRAIN in names else names[0]
-        first = sorted((run_dir / "data" / config).glob(f"{split}-[0-9]*-of-[0-9]*.parquet"))[0]
+        first = shards(run_dir, config, split)[0]
         row = pq.ParquetFile(first).read_row_group(0).slice(0, 1).to_pylist()[0]
         # `turns` repeats `messages` in dialogue terms; raw judge replies are long and noisy.
         skip = {"turns", "safety_raw"}
@@ -143,7 +146,7 @@ def _seed_files(run_dir: Path, splits: dict[str, list[str]]) -> list[str]:
     files: set[str] = set()
     for config, names in splits.items():
         for split in names:
-            for path in (run_dir / "data" / config).glob(f"{split}-[0-9]*-of-[0-9]*.parquet"):
+            for path in shards(run_dir, config, split):
                 column = pq.read_table(path, columns=["seed_source"]).column(0).to_pylist()
                 files.update(m[1] for s in column if s and (m := _IMPORTED.fullmatch(s)))
     return sorted(files)

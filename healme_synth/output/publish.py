@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from healme_synth.errors import ConfigError
-from healme_synth.output.card import declared_splits, render_card
+from healme_synth.output.card import declared_splits, render_card, shards
 from healme_synth.output.folder import SWEEP_FILE, variant_dir
 from healme_synth.output.manifest import read_manifests, section
 from healme_synth.records import SAFETY_REVIEW
@@ -101,7 +101,7 @@ def plan_push(
     on_disk = declared_splits(run_dir, include_safety_review)
     for config in manifests:  # the folder's order (a sweep's variants as listed)
         for split in on_disk.get(config, []):
-            for shard in sorted((run_dir / "data" / config).glob(f"{split}-*.parquet")):
+            for shard in shards(run_dir, config, split):
                 uploads.append(Upload(shard.relative_to(run_dir).as_posix(), source=shard))
     card = render_card(
         run_dir, manifests, include_safety_review=include_safety_review, repo=repo_id
